@@ -1,0 +1,992 @@
+//! The semantic linter: the rules of elmo.md §8 that the XSD cannot express, as data.
+//!
+//! Every rule has a stable code (`E-…` errors, `W-…` warnings) listed in `elmo/LINT.md`.
+//! Findings never quote learner identifiers.
+
+mod tables;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::reader::cursor::{DSIG_NS, ELMO_NS, is_xml_char};
+use crate::*;
+use tables::{EUROPASS_COUNTRIES, ISO_639_1, NON_SIMPLE_HTML, PREDEFINED_ID_TYPES};
+
+/// One broken rule: what, how bad, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Stable rule code, e.g. `E-CREDIT-DOUBLE` (see `LINT.md`).
+    pub code: &'static str,
+    /// `Error` for MUST rules and schema-invalid models, `Warning` for SHOULD rules.
+    pub severity: Severity,
+    /// What is wrong, for a person.
+    pub message: String,
+    /// Element path, as in reader errors: `/elmo/report[1]/learningOpportunitySpecification[2]`.
+    pub path: String,
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Severity {
+    /// Breaks a MUST of ELMO or would make the written document invalid.
+    Error,
+    /// Breaks a SHOULD or a recommendation.
+    Warning,
+}
+
+/// Checks `elmo` against the rules of elmo.md §8 (and the XSD cardinalities the model does not
+/// enforce). An empty result means nothing to report.
+pub fn lint(elmo: &Elmo) -> Vec<Finding> {
+    let mut l = Linter::new(elmo);
+    l.document(elmo);
+    l.findings
+}
+
+struct Linter<'a> {
+    findings: Vec<Finding>,
+    /// Internal attachment ids anywhere in the document (targets of LOI `attachments/ref`).
+    attachment_ids: HashSet<&'a str>,
+    /// Group type id → its group ids.
+    groups: HashMap<Option<&'a str>, Vec<Option<&'a str>>>,
+}
+
+/// Where a LOS sits in its tree.
+#[derive(Clone, Copy)]
+struct Ancestry {
+    /// Nearest ancestor type, if any ancestor has one.
+    los_type: Option<LosType>,
+    /// Whether an ancestor carries ECTS credits.
+    ects: bool,
+}
+
+impl<'a> Linter<'a> {
+    fn new(elmo: &'a Elmo) -> Linter<'a> {
+        let mut groups: HashMap<Option<&str>, Vec<Option<&str>>> = HashMap::new();
+        for t in elmo.groups.iter().flat_map(|g| &g.group_types) {
+            groups
+                .entry(t.id.as_deref())
+                .or_default()
+                .extend(t.groups.iter().map(|g| g.id.as_deref()));
+        }
+        Linter {
+            findings: Vec::new(),
+            attachment_ids: HashSet::new(),
+            groups,
+        }
+    }
+
+    fn push(&mut self, code: &'static str, path: &str, message: impl Into<String>) {
+        let severity = if code.starts_with('W') {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        self.findings.push(Finding {
+            code,
+            severity,
+            message: message.into(),
+            path: path.to_owned(),
+        });
+    }
+
+    fn document(&mut self, elmo: &'a Elmo) {
+        if elmo.generated_date.zone().is_none() {
+            self.push(
+                "E-DATETIME-TZ",
+                "/elmo/generatedDate",
+                "`generatedDate` has no time zone (elmo.md §8 rule 14)",
+            );
+        }
+        self.learner(&elmo.learner);
+        if elmo.reports.is_empty() {
+            self.push(
+                "E-CARDINALITY",
+                "/elmo",
+                "a document must contain at least one `report` (elmo.md §2.1)",
+            );
+        }
+        self.collect_attachment_ids(elmo);
+        for (i, report) in elmo.reports.iter().enumerate() {
+            self.report(report, &format!("/elmo/report[{}]", i + 1));
+        }
+        self.issuers_unique(&elmo.reports);
+        for (i, a) in elmo.attachments.iter().enumerate() {
+            let path = format!("/elmo/attachment[{}]", i + 1);
+            self.attachment(a, &path);
+            if a.kind == Some(AttachmentType::TranscriptOfRecords) {
+                self.push(
+                    "W-ATTACHMENT-PLACEMENT",
+                    &path,
+                    "a `Transcript of Records` is issued by one institution and belongs inside its `report` (elmo.md §2.8)",
+                );
+            }
+        }
+        self.pdf_present(elmo);
+        if let Some(groups) = &elmo.groups {
+            self.groups(groups);
+        }
+        self.extension(elmo.extension.as_ref(), "/elmo/extension");
+        if let Some(signature) = &elmo.signature {
+            let outline = signature.outline();
+            let ok = !outline.text
+                && outline.elements.len() == 1
+                && outline.elements[0].0.as_deref() == Some(DSIG_NS)
+                && outline.elements[0].1 == "Signature";
+            if !ok {
+                self.push(
+                    "E-SIGNATURE-ELEMENT",
+                    "/elmo/Signature",
+                    "`signature` must hold exactly one `ds:Signature` element (elmo.md §4)",
+                );
+            }
+        }
+    }
+
+    fn learner(&mut self, l: &Learner) {
+        let path = "/elmo/learner";
+        if let Some(c) = &l.citizenship {
+            self.country(c, &format!("{path}/citizenship"));
+        }
+        self.identifiers(&l.identifiers, path, true);
+        for (name, value) in [
+            ("givenNames", &l.given_names),
+            ("familyName", &l.family_name),
+        ] {
+            self.chars(value, &format!("{path}/{name}"));
+            if value.trim().is_empty() {
+                self.push(
+                    "W-LEARNER-NAME-EMPTY",
+                    &format!("{path}/{name}"),
+                    format!("`{name}` is empty; clients match identity on names and birth date (elmo.md §8 rules 3, 19)"),
+                );
+            }
+        }
+        if l.bday.is_none() {
+            self.push(
+                "W-BDAY-MISSING",
+                path,
+                "`bday` is missing; it is vital for matching the learner (elmo.md §2.2)",
+            );
+        }
+        self.opt(l.place_of_birth.as_deref(), &format!("{path}/placeOfBirth"));
+        self.opt(l.birth_name.as_deref(), &format!("{path}/birthName"));
+        if let Some(a) = &l.current_address {
+            let path = format!("{path}/currentAddress");
+            if !a.address_lines.is_empty() && a.has_structured_parts() {
+                self.push("E-ADDRESS-CHOICE", &path, "`addressLine` and the structured address parts are alternatives; give one or the other");
+            }
+            if a.address_lines.len() > 4 {
+                self.push(
+                    "E-CARDINALITY",
+                    &path,
+                    "at most 4 `addressLine` elements are allowed",
+                );
+            }
+            if let Some(c) = &a.country
+                && !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+            {
+                self.push(
+                    "E-COUNTRY",
+                    &format!("{path}/country"),
+                    "the address country must be two upper-case letters",
+                );
+            }
+        }
+    }
+
+    fn report(&mut self, r: &'a Report, path: &str) {
+        self.issuer(&r.issuer, &format!("{path}/issuer"));
+        if r.issue_date.zone().is_none() {
+            self.push(
+                "E-DATETIME-TZ",
+                &format!("{path}/issueDate"),
+                "`issueDate` has no time zone (elmo.md §8 rule 14)",
+            );
+        }
+        let mut schemes = HashSet::new();
+        for (i, g) in r.grading_schemes.iter().enumerate() {
+            let gpath = format!("{path}/gradingScheme[{}]", i + 1);
+            if !schemes.insert(g.local_id.as_str()) {
+                self.push(
+                    "E-GRADING-SCHEME-DUP",
+                    &gpath,
+                    format!(
+                        "`localId` {} is used twice in this report (elmo.md §8 rule 10)",
+                        q(&g.local_id)
+                    ),
+                );
+            }
+            self.texts(&g.descriptions, &gpath, "description", true);
+            if !g.descriptions.iter().any(|d| is_english(d.lang.as_deref())) {
+                self.push(
+                    "W-GRADING-SCHEME-EN",
+                    &gpath,
+                    "a grading scheme should have an English description (elmo.md §8 rule 9)",
+                );
+            }
+        }
+        let mut local_ids = HashSet::new();
+        let root = Ancestry {
+            los_type: None,
+            ects: false,
+        };
+        for (i, los) in r.los.iter().enumerate() {
+            let lpath = format!("{path}/learningOpportunitySpecification[{}]", i + 1);
+            self.los(los, &lpath, root, &schemes, &mut local_ids, 0);
+        }
+        for (i, a) in r.attachments.iter().enumerate() {
+            let apath = format!("{path}/attachment[{}]", i + 1);
+            self.attachment(a, &apath);
+            if a.kind == Some(AttachmentType::EmrexTranscript) {
+                self.push(
+                    "W-ATTACHMENT-PLACEMENT",
+                    &apath,
+                    "an `EMREX transcript` covers the whole document and belongs outside `report` (elmo.md §2.8)",
+                );
+            }
+        }
+    }
+
+    fn issuer(&mut self, issuer: &Issuer, path: &str) {
+        if let Some(c) = &issuer.country {
+            self.country(c, &format!("{path}/country"));
+        }
+        if issuer.identifiers.is_empty() {
+            self.push(
+                "E-CARDINALITY",
+                path,
+                "`issuer` needs at least one `identifier` (elmo.md §2.4)",
+            );
+        }
+        self.identifiers(&issuer.identifiers, path, false);
+        if !issuer.identifiers.iter().any(|id| id.kind == "schac") {
+            self.push(
+                "E-ISSUER-SCHAC-MISSING",
+                path,
+                "`issuer` has no identifier of type `schac` (elmo.md §8 rule 4)",
+            );
+        }
+        if issuer.titles.is_empty() {
+            self.push(
+                "E-CARDINALITY",
+                path,
+                "`issuer` needs at least one `title` (elmo.md §2.4)",
+            );
+        }
+        self.texts(&issuer.titles, path, "title", true);
+        if !issuer.titles.iter().any(|t| is_english(t.lang.as_deref())) {
+            self.push(
+                "W-ISSUER-TITLE-EN",
+                path,
+                "`issuer` should have a title with xml:lang=\"en\" (elmo.md §8 rule 4)",
+            );
+        }
+        self.chars(&issuer.url, &format!("{path}/url"));
+        if issuer.url.trim().is_empty() {
+            self.push(
+                "E-EMPTY",
+                &format!("{path}/url"),
+                "`url` is required and must not be empty (elmo.md §2.4)",
+            );
+        }
+    }
+
+    fn issuers_unique(&mut self, reports: &[Report]) {
+        for (i, later) in reports.iter().enumerate() {
+            let shared = reports[..i].iter().position(|earlier| {
+                later
+                    .issuer
+                    .identifiers
+                    .iter()
+                    .any(|id| earlier.issuer.identifiers.contains(id))
+            });
+            if let Some(j) = shared {
+                self.push(
+                    "E-ISSUER-PER-REPORT",
+                    &format!("/elmo/report[{}]/issuer", i + 1),
+                    format!("this issuer already has report {}; one report per issuing institution (elmo.md §8 rule 2)", j + 1),
+                );
+            }
+        }
+    }
+
+    fn los(
+        &mut self,
+        los: &'a Los,
+        path: &str,
+        up: Ancestry,
+        schemes: &HashSet<&str>,
+        local_ids: &mut HashSet<(Option<LosType>, &'a str)>,
+        depth: usize,
+    ) {
+        if !los.titles.iter().any(|t| !t.value.trim().is_empty()) {
+            self.push(
+                "E-LOS-TITLE-MISSING",
+                path,
+                "a learning opportunity needs at least one non-empty `title` (elmo.md §8 rule 5)",
+            );
+        } else if !los.titles.iter().any(|t| is_english(t.lang.as_deref())) {
+            self.push(
+                "W-LOS-TITLE-EN",
+                path,
+                "a learning opportunity should have an English title (elmo.md §2.5)",
+            );
+        }
+        self.identifiers(&los.identifiers, path, false);
+        for id in los.identifiers.iter().filter(|id| id.kind == "local") {
+            if !local_ids.insert((los.los_type, id.value.as_str())) {
+                self.push(
+                    "E-LOCAL-ID-DUP",
+                    path,
+                    format!("`local` identifier {} is used twice for this type within the issuer (elmo.md §8 rule 5)", q(&id.value)),
+                );
+            }
+        }
+        self.texts(&los.titles, path, "title", true);
+        if let (Some(parent), Some(child)) = (up.los_type, los.los_type)
+            && (child < parent || parent == LosType::Class)
+        {
+            self.push(
+                "E-LOS-TYPE-NESTING",
+                &format!("{path}/type"),
+                format!("a `{child}` inside a `{parent}`: types nest Degree Programme > Module > Course > Class (elmo.md §8 rule 5)"),
+            );
+        }
+        self.opt(los.subject_area.as_deref(), &format!("{path}/subjectArea"));
+        self.opt(los.isced_code.as_deref(), &format!("{path}/iscedCode"));
+        self.opt(los.url.as_deref(), &format!("{path}/url"));
+        self.texts(&los.descriptions, path, "description", true);
+        self.texts(&los.descriptions_html, path, "descriptionHtml", false);
+        for (i, html) in los.descriptions_html.iter().enumerate() {
+            let hpath = format!("{path}/descriptionHtml[{}]", i + 1);
+            if !los.descriptions.iter().any(|d| d.lang == html.lang) {
+                self.push(
+                    "E-DESCRIPTION-HTML-ONLY",
+                    &hpath,
+                    "`descriptionHtml` without a plain `description` in the same language (elmo.md §8 rule 11)",
+                );
+            }
+            if let Some(tag) = html_tags(&html.value)
+                .into_iter()
+                .find(|t| NON_SIMPLE_HTML.contains(&t.as_str()))
+            {
+                self.push("W-HTML-TAG", &hpath, format!("`<{tag}>` is not simple HTML (no tables, images or headings; elmo.md §2.10)"));
+            }
+        }
+        let ipath = format!("{path}/specifies/learningOpportunityInstance");
+        let ects_here = self.loi(&los.specifies.instance, &ipath, los.los_type, up, schemes);
+        self.extension(
+            los.specifies.extension.as_ref(),
+            &format!("{path}/specifies/extension"),
+        );
+        let down = Ancestry {
+            los_type: los.los_type.or(up.los_type),
+            ects: up.ects || ects_here,
+        };
+        for (i, part) in los.has_part.iter().enumerate() {
+            // Model depth is unbounded when built in code; stop where the reader would have.
+            if depth < crate::reader::cursor::MAX_DEPTH {
+                let ppath = format!("{path}/hasPart[{}]/learningOpportunitySpecification", i + 1);
+                self.los(part, &ppath, down, schemes, local_ids, depth + 1);
+            }
+        }
+        self.extension(los.extension.as_ref(), &format!("{path}/extension"));
+    }
+
+    /// Checks a LOI; returns whether it carries ECTS credits.
+    fn loi(
+        &mut self,
+        loi: &Loi,
+        path: &str,
+        los_type: Option<LosType>,
+        up: Ancestry,
+        schemes: &HashSet<&str>,
+    ) -> bool {
+        self.identifiers(&loi.identifiers, path, false);
+        if let Some(term) = &loi.academic_term {
+            let tpath = format!("{path}/academicTerm");
+            if term.titles.is_empty() {
+                self.push(
+                    "E-CARDINALITY",
+                    &tpath,
+                    "`academicTerm` needs at least one `title`",
+                );
+            }
+            self.texts(&term.titles, &tpath, "title", true);
+            if los_type == Some(LosType::DegreeProgramme) {
+                self.push(
+                    "W-ACADEMIC-TERM-ON-PROGRAMME",
+                    &tpath,
+                    "`academicTerm` is for courses, not degree programmes (elmo.md §8 rule 8)",
+                );
+            }
+        }
+        if loi.status.is_none() {
+            self.push(
+                "E-STATUS-MISSING",
+                path,
+                "`status` is missing; always give it (elmo.md §8 rule 7)",
+            );
+        }
+        if let Some(id) = &loi.grading_scheme_local_id {
+            self.opt(Some(id), &format!("{path}/gradingSchemeLocalId"));
+            if !id.is_empty() && !schemes.contains(id.as_str()) {
+                self.push(
+                    "E-GRADING-SCHEME-REF",
+                    &format!("{path}/gradingSchemeLocalId"),
+                    format!(
+                        "no `gradingScheme` with localId {} in this report (elmo.md §8 rule 10)",
+                        q(id)
+                    ),
+                );
+            }
+        }
+        if let Some(label) = &loi.result_label {
+            self.opt(Some(label), &format!("{path}/resultLabel"));
+            self.plain(label, &format!("{path}/resultLabel"));
+            if loi.grading_scheme_local_id.is_none() {
+                self.push(
+                    "W-RESULT-SCHEME-MISSING",
+                    &format!("{path}/resultLabel"),
+                    "`resultLabel` without `gradingSchemeLocalId` (elmo.md §8 rule 9)",
+                );
+            }
+        }
+        if let Some(g) = &loi.shortened_grading {
+            let gpath = format!("{path}/shortenedGrading");
+            let parts = [
+                &g.percentage_lower,
+                &g.percentage_equal,
+                &g.percentage_higher,
+            ];
+            if parts.iter().any(|p| p.is_negative() || p.to_f64() > 100.0) {
+                self.push(
+                    "E-DECIMAL",
+                    &gpath,
+                    "percentages must lie between 0 and 100",
+                );
+            } else if (parts.iter().map(|p| p.to_f64()).sum::<f64>() - 100.0).abs() > 0.01 {
+                self.push(
+                    "W-SHORTENED-GRADING-SUM",
+                    &gpath,
+                    "the three percentages should sum to 100 (elmo.md §2.6)",
+                );
+            }
+        }
+        if let Some(d) = &loi.result_distribution {
+            let dpath = format!("{path}/resultDistribution");
+            if d.categories.is_empty() {
+                self.push(
+                    "E-CARDINALITY",
+                    &dpath,
+                    "`resultDistribution` needs at least one `category`",
+                );
+            }
+            self.texts(&d.descriptions, &dpath, "description", true);
+        }
+        let mut ects = false;
+        for (i, c) in loi.credits.iter().enumerate() {
+            let cpath = format!("{path}/credit[{}]", i + 1);
+            self.opt(Some(&c.scheme), &format!("{cpath}/scheme"));
+            if c.scheme.eq_ignore_ascii_case("ects") {
+                ects = true;
+                if c.scheme != "ects" {
+                    self.push(
+                        "E-CREDIT-SCHEME-CASE",
+                        &format!("{cpath}/scheme"),
+                        format!("credit scheme {}: the predefined scheme is lower-case `ects` (elmo.md §2.6)", q(&c.scheme)),
+                    );
+                }
+                if up.ects {
+                    self.push(
+                        "E-CREDIT-DOUBLE",
+                        &cpath,
+                        "ECTS credits here and on an ancestor: ECTS go on one level of each root-to-leaf path (elmo.md §8 rule 6)",
+                    );
+                }
+            }
+            if c.level.is_some() {
+                self.push(
+                    "W-CREDIT-LEVEL-DEPRECATED",
+                    &format!("{cpath}/level"),
+                    "`credit/level` is deprecated since ELMO 1.2 and gone in 2.0",
+                );
+            }
+            if c.value.as_ref().is_some_and(Decimal::is_negative) {
+                self.push(
+                    "E-DECIMAL",
+                    &format!("{cpath}/value"),
+                    "credit values cannot be negative",
+                );
+            }
+        }
+        for (i, level) in loi.levels.iter().enumerate() {
+            let lpath = format!("{path}/level[{}]", i + 1);
+            self.opt(Some(&level.kind), &format!("{lpath}/type"));
+            if level.descriptions.len() > 1 {
+                self.push(
+                    "E-CARDINALITY",
+                    &lpath,
+                    "`level` allows at most one `description`",
+                );
+            }
+            for d in &level.descriptions {
+                // `level/description` is a single element, so its path has no index.
+                let dpath = format!("{lpath}/description");
+                if let Some(lang) = &d.lang {
+                    self.lang(lang, &dpath);
+                }
+                self.opt(Some(&d.value), &dpath);
+                self.plain(&d.value, &dpath);
+            }
+            self.opt(level.value.as_deref(), &format!("{lpath}/value"));
+        }
+        if let Some(lang) = &loi.language_of_instruction {
+            let lpath = format!("{path}/languageOfInstruction");
+            if lang.is_empty() {
+                self.opt(Some(lang), &lpath);
+            } else if !ISO_639_1.contains(&lang.as_str()) {
+                self.push(
+                    "E-LANGUAGE-OF-INSTRUCTION",
+                    &lpath,
+                    format!("{} is not one ISO 639-1 code (e.g. `fi`); omit it when there is no single language (elmo.md §8 rule 8)", q(lang)),
+                );
+            }
+        }
+        if loi
+            .engagement_hours
+            .as_ref()
+            .is_some_and(Decimal::is_negative)
+        {
+            self.push(
+                "E-DECIMAL",
+                &format!("{path}/engagementHours"),
+                "engagement hours cannot be negative",
+            );
+        }
+        for (i, r) in loi.attachment_refs.iter().enumerate() {
+            if !self.attachment_ids.contains(r.as_str()) {
+                self.push(
+                    "E-ATTACHMENT-REF",
+                    &format!("{path}/attachments/ref[{}]", i + 1),
+                    format!(
+                        "no attachment has the internal identifier {} (elmo.md §8 rule 10)",
+                        q(r)
+                    ),
+                );
+            }
+        }
+        if let Some(g) = &loi.grouping {
+            let type_known = self.groups.contains_key(&g.typeref.as_deref());
+            let group_known = match &g.idref {
+                None => true,
+                Some(id) => {
+                    self.groups
+                        .get(&g.typeref.as_deref())
+                        .is_some_and(|ids| ids.contains(&Some(id.as_str())))
+                        || (g.typeref.is_none()
+                            && self
+                                .groups
+                                .values()
+                                .any(|ids| ids.contains(&Some(id.as_str()))))
+                }
+            };
+            if !(type_known || g.typeref.is_none()) || !group_known {
+                self.push("E-GROUPING-REF", &format!("{path}/grouping"), "`grouping` refers to a group type or group that `groups` does not have (elmo.md §8 rule 10)");
+            }
+        }
+        self.extension(loi.extension.as_ref(), &format!("{path}/extension"));
+        if let Some(ds) = &loi.diploma_supplement {
+            let dpath = format!("{path}/diplomaSupplement");
+            if los_type != Some(LosType::DegreeProgramme) {
+                self.push(
+                    "E-DS-ON-NON-PROGRAMME",
+                    &dpath,
+                    "a Diploma Supplement belongs on a Degree Programme LOI (elmo.md §3)",
+                );
+            }
+            self.diploma_supplement(ds, &dpath);
+        }
+        ects
+    }
+
+    fn diploma_supplement(&mut self, ds: &DiplomaSupplement, path: &str) {
+        if let Some(lang) = &ds.lang {
+            self.lang(lang, path);
+        }
+        if !matches!(ds.version.trim(), "2018" | "2007" | "1997") {
+            self.push(
+                "E-DS-VERSION",
+                &format!("{path}/version"),
+                "DS `version` must be the template year 2018, 2007 or 1997 (elmo.md §2.7)",
+            );
+        }
+        if ds.sections.is_empty() {
+            self.push(
+                "E-CARDINALITY",
+                path,
+                "`diplomaSupplement` needs at least one `section`",
+            );
+        }
+        for (i, s) in ds.sections.iter().enumerate() {
+            self.section(s, &format!("{path}/section[{}]", i + 1), 0);
+        }
+    }
+
+    fn section(&mut self, s: &DiplomaSupplementSection, path: &str, depth: usize) {
+        if s.number.is_empty() || !s.number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            self.push(
+                "E-DS-SECTION-NUMBER",
+                path,
+                format!(
+                    "section number {} must match [0-9.]+ (elmo.md §8 rule 12)",
+                    q(&s.number)
+                ),
+            );
+        }
+        self.chars(&s.title, &format!("{path}/title"));
+        if let Some(c) = &s.content {
+            self.chars(&c.value, &format!("{path}/content"));
+            if !c.is_markup() {
+                self.plain(&c.value, &format!("{path}/content"));
+            }
+        }
+        for (i, info) in s.additional_information.iter().enumerate() {
+            self.plain(info, &format!("{path}/additionalInformation[{}]", i + 1));
+        }
+        for (i, a) in s.attachments.iter().enumerate() {
+            self.attachment(a, &format!("{path}/attachment[{}]", i + 1));
+        }
+        if depth < crate::reader::cursor::MAX_DEPTH {
+            for (i, sub) in s.sections.iter().enumerate() {
+                self.section(sub, &format!("{path}/section[{}]", i + 1), depth + 1);
+            }
+        }
+    }
+
+    fn attachment(&mut self, a: &Attachment, path: &str) {
+        self.identifiers(&a.identifiers, path, false);
+        self.texts(&a.titles, path, "title", true);
+        self.texts(&a.descriptions, path, "description", true);
+        for (i, content) in a.contents.iter().enumerate() {
+            let cpath = format!("{path}/content[{}]", i + 1);
+            if let Some(lang) = &content.lang {
+                self.lang(lang, &cpath);
+            }
+            if !content.value.starts_with("data:") || content.value.chars().any(char::is_whitespace)
+            {
+                self.push(
+                    "E-ATTACHMENT-CONTENT",
+                    &cpath,
+                    "attachment content must be a data URI (data:application/pdf;base64,...) without whitespace (elmo.md §8 rule 16)",
+                );
+            }
+        }
+        self.extension(a.extension.as_ref(), &format!("{path}/extension"));
+    }
+
+    fn collect_attachment_ids(&mut self, elmo: &'a Elmo) {
+        fn sections<'a>(
+            s: &'a [DiplomaSupplementSection],
+            out: &mut Vec<(&'a Attachment, String)>,
+            path: &str,
+            depth: usize,
+        ) {
+            for (i, s) in s.iter().enumerate() {
+                let path = format!("{path}/section[{}]", i + 1);
+                out.extend(
+                    s.attachments
+                        .iter()
+                        .enumerate()
+                        .map(|(j, a)| (a, format!("{path}/attachment[{}]", j + 1))),
+                );
+                if depth < crate::reader::cursor::MAX_DEPTH {
+                    sections(&s.sections, out, &path, depth + 1);
+                }
+            }
+        }
+        fn los<'a>(l: &'a Los, out: &mut Vec<(&'a Attachment, String)>, path: &str, depth: usize) {
+            let ipath = format!("{path}/specifies/learningOpportunityInstance");
+            if let Some(ds) = &l.specifies.instance.diploma_supplement {
+                sections(&ds.sections, out, &format!("{ipath}/diplomaSupplement"), 0);
+            }
+            if depth < crate::reader::cursor::MAX_DEPTH {
+                for (i, part) in l.has_part.iter().enumerate() {
+                    los(
+                        part,
+                        out,
+                        &format!("{path}/hasPart[{}]/learningOpportunitySpecification", i + 1),
+                        depth + 1,
+                    );
+                }
+            }
+        }
+        let mut all: Vec<(&Attachment, String)> = Vec::new();
+        for (i, r) in elmo.reports.iter().enumerate() {
+            let path = format!("/elmo/report[{}]", i + 1);
+            for (j, l) in r.los.iter().enumerate() {
+                los(
+                    l,
+                    &mut all,
+                    &format!("{path}/learningOpportunitySpecification[{}]", j + 1),
+                    0,
+                );
+            }
+            all.extend(
+                r.attachments
+                    .iter()
+                    .enumerate()
+                    .map(|(j, a)| (a, format!("{path}/attachment[{}]", j + 1))),
+            );
+        }
+        all.extend(
+            elmo.attachments
+                .iter()
+                .enumerate()
+                .map(|(j, a)| (a, format!("/elmo/attachment[{}]", j + 1))),
+        );
+        for (a, path) in all {
+            for id in a.identifiers.iter().filter(|id| id.kind == "internal") {
+                if !self.attachment_ids.insert(id.value.as_str()) {
+                    self.push(
+                        "E-ATTACHMENT-ID-DUP",
+                        &path,
+                        format!(
+                            "internal attachment id {} is used twice (elmo.md §8 rule 10)",
+                            q(&id.value)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn pdf_present(&mut self, elmo: &Elmo) {
+        let is_pdf = |a: &Attachment| {
+            a.contents
+                .iter()
+                .any(|c| c.value.starts_with("data:application/pdf"))
+        };
+        if !elmo.attachments.iter().any(is_pdf)
+            && !elmo.reports.iter().flat_map(|r| &r.attachments).any(is_pdf)
+        {
+            self.push(
+                "W-PDF-MISSING",
+                "/elmo",
+                "no PDF attachment: give a human-readable transcript (`Transcript of Records` or `EMREX transcript`, elmo.md §8 rule 16)",
+            );
+        }
+    }
+
+    fn groups(&mut self, groups: &Groups) {
+        for (i, t) in groups.group_types.iter().enumerate() {
+            let path = format!("/elmo/groups/groupType[{}]", i + 1);
+            if t.titles.is_empty() {
+                self.push(
+                    "E-CARDINALITY",
+                    &path,
+                    "`groupType` needs at least one `title` (ELMO 1.7)",
+                );
+            }
+            self.texts(&t.titles, &path, "title", true);
+            for (j, g) in t.groups.iter().enumerate() {
+                let gpath = format!("{path}/group[{}]", j + 1);
+                if g.titles.is_empty() {
+                    self.push(
+                        "E-CARDINALITY",
+                        &gpath,
+                        "`group` needs at least one `title` (ELMO 1.7)",
+                    );
+                }
+                self.texts(&g.titles, &gpath, "title", true);
+            }
+        }
+    }
+
+    fn extension(&mut self, ext: Option<&Extension>, path: &str) {
+        let Some(ext) = ext else { return };
+        let outline = ext.outline();
+        let local = outline
+            .elements
+            .iter()
+            .any(|(ns, _)| ns.is_none() || ns.as_deref() == Some(ELMO_NS));
+        if outline.text || local {
+            self.push(
+                "E-EXTENSION-NAMESPACE",
+                path,
+                "`extension` may hold only elements in a foreign, non-empty namespace (elmo.md §8 rule 13)",
+            );
+        }
+    }
+
+    fn identifiers(&mut self, ids: &[Identifier], path: &str, personal: bool) {
+        for (i, id) in ids.iter().enumerate() {
+            let ipath = format!("{path}/identifier[{}]", i + 1);
+            if let Some(known) = PREDEFINED_ID_TYPES
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(&id.kind) && **k != id.kind)
+            {
+                self.push(
+                    "E-ID-TYPE-CASE",
+                    &ipath,
+                    format!(
+                        "identifier type {} should be written `{known}`",
+                        q(&id.kind)
+                    ),
+                );
+            }
+            if id.value.trim().is_empty() {
+                self.push(
+                    "E-EMPTY",
+                    &ipath,
+                    "empty identifier; omit it (elmo.md §8 rule 3)",
+                );
+            }
+            if personal {
+                // Never quote a learner identifier: it may be a henkilötunnus (DESIGN.md invariant 5).
+                if id.value.chars().any(|c| !is_xml_char(c)) {
+                    self.push(
+                        "E-XML-CHAR",
+                        &ipath,
+                        "contains characters XML 1.0 cannot carry",
+                    );
+                }
+            } else {
+                self.chars(&id.value, &ipath);
+            }
+        }
+    }
+
+    /// Multilingual texts: language tags, XML characters, emptiness and (for plain text) HTML.
+    fn texts(&mut self, texts: &[Text], path: &str, name: &str, plain: bool) {
+        let many = texts.len() > 1
+            || matches!(
+                name,
+                "title" | "description" | "descriptionHtml" | "content"
+            );
+        for (i, t) in texts.iter().enumerate() {
+            let tpath = if many {
+                format!("{path}/{name}[{}]", i + 1)
+            } else {
+                format!("{path}/{name}")
+            };
+            if let Some(lang) = &t.lang {
+                self.lang(lang, &tpath);
+            }
+            self.chars(&t.value, &tpath);
+            if t.value.trim().is_empty() {
+                self.push(
+                    "E-EMPTY",
+                    &tpath,
+                    format!("empty `{name}`; omit it (elmo.md §8 rule 3)"),
+                );
+            }
+            if plain {
+                self.plain(&t.value, &tpath);
+            }
+        }
+    }
+
+    /// An optional element that is present must not be empty.
+    fn opt(&mut self, value: Option<&str>, path: &str) {
+        if let Some(value) = value {
+            self.chars(value, path);
+            if value.trim().is_empty() {
+                self.push(
+                    "E-EMPTY",
+                    path,
+                    "empty element; omit it when the value is unknown (elmo.md §8 rule 3)",
+                );
+            }
+        }
+    }
+
+    fn plain(&mut self, text: &str, path: &str) {
+        if let Some(tag) = html_tags(text).into_iter().next() {
+            self.push(
+                "E-HTML-IN-PLAIN",
+                path,
+                format!("HTML markup `<{tag}>` in a plain-text field (elmo.md §8 rule 11)"),
+            );
+        }
+    }
+
+    fn chars(&mut self, text: &str, path: &str) {
+        if text.chars().any(|c| !is_xml_char(c)) {
+            self.push(
+                "E-XML-CHAR",
+                path,
+                "contains characters XML 1.0 cannot carry (written as U+FFFD)",
+            );
+        }
+    }
+
+    fn country(&mut self, code: &str, path: &str) {
+        if code.is_empty() {
+            self.push(
+                "E-EMPTY",
+                path,
+                "empty country; omit it when unknown (elmo.md §8 rule 3)",
+            );
+        } else if !EUROPASS_COUNTRIES.contains(&code) {
+            self.push(
+                "E-COUNTRY",
+                path,
+                format!("{} is not in the Europass country list (upper-case ISO 3166-1 alpha-2; elmo.md §8 rule 15)", q(code)),
+            );
+        }
+    }
+
+    fn lang(&mut self, tag: &str, path: &str) {
+        if !is_language_tag(tag) {
+            self.push(
+                "E-LANG-TAG",
+                path,
+                format!("xml:lang {} is not a lower-case BCP 47 tag such as `fi` or `en` (elmo.md §8 rule 15)", q(tag)),
+            );
+        }
+    }
+}
+
+/// An echoed value for a message: redacted and shortened, then quoted.
+fn q(value: &str) -> String {
+    format!("{:?}", crate::redact::for_message(value))
+}
+
+fn is_english(lang: Option<&str>) -> bool {
+    lang.is_some_and(|l| l == "en" || l.starts_with("en-"))
+}
+
+/// A BCP 47 shape: a lower-case primary subtag of 2–3 letters, then subtags of 1–8 letters or
+/// digits. `fi_FI` and `FI` fail (elmo.md §2.10).
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=3).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_lowercase())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Lower-cased names of the HTML-looking tags in `text` (`<p>`, `</em>`, `<br/>`).
+fn html_tags(text: &str) -> Vec<String> {
+    let mut tags = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        let body = rest.strip_prefix('/').unwrap_or(rest);
+        let name: String = body
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let starts_alpha = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        let closes = body[name.len()..]
+            .find(['>', '<'])
+            .is_some_and(|j| body[name.len() + j..].starts_with('>'));
+        if starts_alpha && closes {
+            tags.push(name.to_ascii_lowercase());
+        }
+    }
+    tags
+}
+
+#[cfg(test)]
+mod tests;
