@@ -1,0 +1,690 @@
+//! `SqliteStore`: the snapshot cache in one SQLite file (WAL mode), schema in `schema.sql`.
+//!
+//! rusqlite is blocking; the pipeline calls the store from a blocking thread (DESIGN.md,
+//! Dependencies).
+
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+
+use super::{
+    NewSnapshot, RunRecord, RunStart, Snapshot, SnapshotMeta, SourceFreshness, WriteOutcome,
+};
+use crate::key::is_lower_hex;
+use crate::{Error, LearnerKey, Result};
+
+/// Schema migrations; migration `i` brings the file to `PRAGMA user_version = i + 1`.
+/// `schema.sql` is the single source of version 1 (docs/cache.md shows it).
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+
+/// How long a writer waits for another process's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The store's clock, in the RFC 3339 UTC form every timestamp column uses.
+const NOW_SQL: &str = "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+const META_COLUMNS: &str = "learner_key, content_hash, generated_date, elmo_version, run_id, \
+     checked_run_id, created_at, updated_at, checked_at, results, length(elmo_gz)";
+
+/// The snapshot cache in a SQLite file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// The schema version this build creates and understands (`PRAGMA user_version`).
+    pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+    /// Opens or creates the cache file (creating parent folders), WAL mode, foreign keys on,
+    /// busy_timeout, migrations by `PRAGMA user_version` (refuse a newer version than we know, with a clear error).
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| Error::CreateDir {
+                path: path.to_owned(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(sql_err(path, "open"))?;
+        let mut store = Self {
+            conn,
+            path: path.to_owned(),
+        };
+        store
+            .conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(store.err("set busy_timeout"))?;
+        // Refuse a newer file before touching it, even its journal mode; migrate() checks again
+        // under the write lock.
+        store.check_version()?;
+        // WAL: readers (the read API, `sqlite3`) keep seeing the last committed snapshot while a
+        // batch is written, and never a half-written one (DESIGN.md invariant 2).
+        let mode: String = store
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
+            .map_err(store.err("set journal_mode"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::NotWal {
+                path: store.path,
+                mode,
+            });
+        }
+        store
+            .conn
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(store.err("turn on foreign_keys"))?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The cache file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn check_version(&self) -> Result<()> {
+        let found: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(self.err("read user_version"))?;
+        if found > Self::SCHEMA_VERSION {
+            return Err(Error::NewerSchema {
+                path: self.path.clone(),
+                found,
+                known: Self::SCHEMA_VERSION,
+            });
+        }
+        Ok(())
+    }
+
+    /// Brings the schema up to [`Self::SCHEMA_VERSION`], in one write transaction so that two
+    /// processes opening a new file do not both migrate it.
+    fn migrate(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql_err(&path, "migrate: begin"))?;
+        let found: i64 = tx
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(sql_err(&path, "migrate: read user_version"))?;
+        let known = Self::SCHEMA_VERSION;
+        if found > known {
+            return Err(Error::NewerSchema { path, found, known });
+        }
+        let Ok(done) = usize::try_from(found) else {
+            return Err(Error::Corrupt {
+                path,
+                op: "migrate".to_owned(),
+                reason: format!("PRAGMA user_version is {found}; expected 0 to {known}"),
+            });
+        };
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+            let version = index + 1;
+            tx.execute_batch(sql).map_err(sql_err(
+                &path,
+                &format!("migrate to schema version {version}"),
+            ))?;
+        }
+        if done < MIGRATIONS.len() {
+            tx.pragma_update(None, "user_version", known)
+                .map_err(sql_err(&path, "migrate: set user_version"))?;
+        }
+        tx.commit().map_err(sql_err(&path, "migrate: commit"))
+    }
+
+    /// Writes a batch of snapshots in ONE transaction. For each: if a snapshot for the key exists with the
+    /// same content_hash, the document is not rewritten (outcome Unchanged) but its `checked_run_id`,
+    /// `checked_at` and the source freshness rows are updated; otherwise the document is replaced (Written),
+    /// or inserted (Created). All or nothing.
+    ///
+    /// Refused (and nothing of the batch written): a run id not started with [`Self::begin_run`],
+    /// a content hash that is not 64 lower-case hex characters, a source named twice, and a
+    /// changed document built from an incomplete source answer, which would replace a stored one
+    /// (DESIGN.md invariant 1).
+    pub fn put_snapshots(&mut self, batch: &[NewSnapshot<'_>]) -> Result<Vec<WriteOutcome>> {
+        let path = self.path.clone();
+        // Immediate: take the write lock up front, so a concurrent writer waits on busy_timeout
+        // here instead of failing halfway through the batch.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql_err(&path, "put_snapshots: begin"))?;
+        let now: String = tx
+            .query_row(NOW_SQL, [], |row| row.get(0))
+            .map_err(sql_err(&path, "put_snapshots: read clock"))?;
+        let mut known_runs = HashSet::new();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (item, snapshot) in batch.iter().enumerate() {
+            let writer = BatchWriter {
+                tx: &tx,
+                path: &path,
+                now: &now,
+                item,
+                snapshot,
+            };
+            outcomes.push(writer.put(&mut known_runs)?);
+        }
+        // Dropping `tx` on an early return above rolls the whole batch back.
+        tx.commit()
+            .map_err(sql_err(&path, "put_snapshots: commit"))?;
+        Ok(outcomes)
+    }
+
+    /// The learner's snapshot with its document decompressed, or `None` if there is none.
+    pub fn get_snapshot(&self, key: &LearnerKey) -> Result<Option<Snapshot>> {
+        let op = format!("get_snapshot {key}");
+        let sql = format!("SELECT {META_COLUMNS}, elmo_gz FROM snapshot WHERE learner_key = ?1");
+        let found = self
+            .conn
+            .query_row(&sql, [key.as_str()], |row| {
+                Ok((read_meta(row)?, row.get::<_, Vec<u8>>(11)?))
+            })
+            .optional()
+            .map_err(self.err(&op))?;
+        let Some((raw, elmo_gz)) = found else {
+            return Ok(None);
+        };
+        let mut meta = raw.into_meta(&self.path, &op)?;
+        meta.sources = self.sources_of(key, &op)?;
+        let mut elmo_xml = Vec::new();
+        GzDecoder::new(elmo_gz.as_slice())
+            .read_to_end(&mut elmo_xml)
+            .map_err(|source| Error::Gzip {
+                path: self.path.clone(),
+                op: "gunzip",
+                learner_key: key.to_string(),
+                source,
+            })?;
+        Ok(Some(Snapshot { meta, elmo_xml }))
+    }
+
+    /// Keys starting with `prefix` (for `rikastin show 3fa2`), sorted; at most `limit`.
+    ///
+    /// The prefix is 0 to 64 hex characters; upper case is accepted and folded.
+    pub fn find_keys(&self, prefix: &str, limit: usize) -> Result<Vec<LearnerKey>> {
+        let prefix = checked_prefix(prefix)?;
+        // Every key is lower-case hex and 'g' sorts after 'f', so [prefix, prefix + "g") is exactly
+        // the keys with this prefix, and the range uses the primary key index.
+        let upper = format!("{prefix}g");
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let op = "find_keys";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT learner_key FROM snapshot WHERE learner_key >= ?1 AND learner_key < ?2 \
+                 ORDER BY learner_key LIMIT ?3",
+            )
+            .map_err(self.err(op))?;
+        let rows = stmt
+            .query_map(params![prefix, upper, limit], |row| row.get::<_, String>(0))
+            .map_err(self.err(op))?;
+        let mut keys = Vec::new();
+        for row in rows {
+            let raw = row.map_err(self.err(op))?;
+            keys.push(parse_stored_key(&raw, &self.path, op)?);
+        }
+        Ok(keys)
+    }
+
+    /// Every snapshot's metadata, sorted by learner key; no documents are read.
+    pub fn list_snapshots(&self) -> Result<Vec<SnapshotMeta>> {
+        let op = "list_snapshots";
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {META_COLUMNS} FROM snapshot ORDER BY learner_key"
+            ))
+            .map_err(self.err(op))?;
+        let rows = stmt.query_map([], read_meta).map_err(self.err(op))?;
+        let mut metas = Vec::new();
+        for row in rows {
+            metas.push(row.map_err(self.err(op))?.into_meta(&self.path, op)?);
+        }
+
+        // One pass over all freshness rows in the same order, instead of one query per learner.
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT learner_key, source, fetched_at, complete FROM snapshot_source \
+                 ORDER BY learner_key, source",
+            )
+            .map_err(self.err(op))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, read_source(row, 1)?))
+            })
+            .map_err(self.err(op))?;
+        let mut metas_iter = metas.iter_mut().peekable();
+        for row in rows {
+            let (key, source) = row.map_err(self.err(op))?;
+            while metas_iter
+                .peek()
+                .is_some_and(|m| m.learner_key.as_str() < key.as_str())
+            {
+                metas_iter.next();
+            }
+            match metas_iter.peek_mut() {
+                Some(meta) if meta.learner_key.as_str() == key => meta.sources.push(source),
+                // The foreign key makes an orphan row impossible unless the file was edited.
+                _ => {
+                    return Err(Error::Corrupt {
+                        path: self.path.clone(),
+                        op: op.to_owned(),
+                        reason: format!("snapshot_source row for learner {key} has no snapshot"),
+                    });
+                }
+            }
+        }
+        Ok(metas)
+    }
+
+    /// Records the start of a run: run_id, started_at, config label. Run ids are unique.
+    pub fn begin_run(&mut self, run: &RunStart<'_>) -> Result<()> {
+        let inserted = self
+            .conn
+            .execute(
+                "INSERT INTO run (run_id, started_at, config_label) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (run_id) DO NOTHING",
+                params![run.run_id, run.started_at, run.config_label],
+            )
+            .map_err(self.err(&format!("begin_run {:?}", run.run_id)))?;
+        if inserted == 0 {
+            return Err(Error::RunExists {
+                path: self.path.clone(),
+                run_id: run.run_id.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Records how a run ended. `summary_json` must be valid JSON; a run finishes once.
+    pub fn finish_run(
+        &mut self,
+        run_id: &str,
+        finished_at: &str,
+        outcome: &str,
+        summary_json: &str,
+    ) -> Result<()> {
+        let op = format!("finish_run {run_id:?}");
+        let valid: bool = self
+            .conn
+            .query_row("SELECT json_valid(?1)", [summary_json], |row| row.get(0))
+            .map_err(self.err(&op))?;
+        if !valid {
+            return Err(Error::InvalidRun {
+                path: self.path.clone(),
+                run_id: run_id.to_owned(),
+                reason: "summary_json is not valid JSON; expected e.g. {\"written\": 3}".to_owned(),
+            });
+        }
+        let updated = self
+            .conn
+            .execute(
+                "UPDATE run SET finished_at = ?2, outcome = ?3, summary_json = ?4 \
+                 WHERE run_id = ?1 AND finished_at IS NULL",
+                params![run_id, finished_at, outcome, summary_json],
+            )
+            .map_err(self.err(&op))?;
+        if updated == 1 {
+            return Ok(());
+        }
+        match self.get_run(run_id)? {
+            Some(_) => Err(Error::RunFinished {
+                path: self.path.clone(),
+                run_id: run_id.to_owned(),
+            }),
+            None => Err(Error::UnknownRun {
+                path: self.path.clone(),
+                op: "finish_run".to_owned(),
+                run_id: run_id.to_owned(),
+            }),
+        }
+    }
+
+    /// The run's record, or `None` if no run has that id.
+    pub fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>> {
+        self.conn
+            .query_row(
+                "SELECT run_id, started_at, config_label, finished_at, outcome, summary_json \
+                 FROM run WHERE run_id = ?1",
+                [run_id],
+                |row| {
+                    Ok(RunRecord {
+                        run_id: row.get(0)?,
+                        started_at: row.get(1)?,
+                        config_label: row.get(2)?,
+                        finished_at: row.get(3)?,
+                        outcome: row.get(4)?,
+                        summary_json: row.get(5)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.err(&format!("get_run {run_id:?}")))
+    }
+
+    fn sources_of(&self, key: &LearnerKey, op: &str) -> Result<Vec<SourceFreshness>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT source, fetched_at, complete FROM snapshot_source \
+                 WHERE learner_key = ?1 ORDER BY source",
+            )
+            .map_err(self.err(op))?;
+        let rows = stmt
+            .query_map([key.as_str()], |row| read_source(row, 0))
+            .map_err(self.err(op))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err(op))
+    }
+
+    fn err(&self, op: &str) -> impl FnOnce(rusqlite::Error) -> Error + use<> {
+        sql_err(&self.path, op)
+    }
+}
+
+/// Writes one item of a `put_snapshots` batch inside the batch's transaction.
+struct BatchWriter<'b, 'a> {
+    tx: &'b Transaction<'b>,
+    path: &'b Path,
+    now: &'b str,
+    item: usize,
+    snapshot: &'b NewSnapshot<'a>,
+}
+
+impl BatchWriter<'_, '_> {
+    fn put(&self, known_runs: &mut HashSet<String>) -> Result<WriteOutcome> {
+        let s = self.snapshot;
+        let key = s.learner_key.as_str();
+        self.check_fields()?;
+        if !known_runs.contains(s.run_id) {
+            let found = self
+                .tx
+                .query_row(
+                    "SELECT 1 FROM run WHERE run_id = ?1",
+                    [s.run_id],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(self.err("look up run"))?;
+            if found.is_none() {
+                return Err(Error::UnknownRun {
+                    path: self.path.to_owned(),
+                    op: format!("put_snapshots: batch item {} (learner {key})", self.item),
+                    run_id: s.run_id.to_owned(),
+                });
+            }
+            known_runs.insert(s.run_id.to_owned());
+        }
+
+        // DESIGN.md invariant 3: compare with the stored hash; the stored document is never read.
+        let stored_hash: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT content_hash FROM snapshot WHERE learner_key = ?1",
+                [key],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(self.err("read stored hash"))?;
+
+        let outcome = match stored_hash {
+            Some(hash) if hash == s.content_hash => {
+                self.tx
+                    .execute(
+                        "UPDATE snapshot SET checked_run_id = ?2, checked_at = ?3 \
+                         WHERE learner_key = ?1",
+                        params![key, s.run_id, self.now],
+                    )
+                    .map_err(self.err("mark snapshot checked"))?;
+                WriteOutcome::Unchanged
+            }
+            Some(_) => {
+                // DESIGN.md invariant 1: a stored snapshot is replaced only by one built from
+                // complete source answers.
+                if let Some(partial) = s.sources.iter().find(|f| !f.complete) {
+                    return Err(self.invalid(format!(
+                        "the document changed but source {:?} answered incompletely; a stored \
+                         snapshot is replaced only by one built from complete answers",
+                        partial.source
+                    )));
+                }
+                let elmo_gz = self.gzip()?;
+                self.tx
+                    .execute(
+                        "UPDATE snapshot SET content_hash = ?2, generated_date = ?3, \
+                         elmo_version = ?4, results = ?5, elmo_gz = ?6, run_id = ?7, \
+                         checked_run_id = ?7, updated_at = ?8, checked_at = ?8 \
+                         WHERE learner_key = ?1",
+                        params![
+                            key,
+                            s.content_hash,
+                            s.generated_date,
+                            s.elmo_version,
+                            s.results,
+                            elmo_gz,
+                            s.run_id,
+                            self.now
+                        ],
+                    )
+                    .map_err(self.err("replace snapshot"))?;
+                WriteOutcome::Written
+            }
+            None => {
+                let elmo_gz = self.gzip()?;
+                self.tx
+                    .execute(
+                        "INSERT INTO snapshot (learner_key, content_hash, generated_date, \
+                         elmo_version, results, elmo_gz, run_id, checked_run_id, created_at, \
+                         updated_at, checked_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?8, ?8)",
+                        params![
+                            key,
+                            s.content_hash,
+                            s.generated_date,
+                            s.elmo_version,
+                            s.results,
+                            elmo_gz,
+                            s.run_id,
+                            self.now
+                        ],
+                    )
+                    .map_err(self.err("insert snapshot"))?;
+                WriteOutcome::Created
+            }
+        };
+        self.replace_sources()?;
+        Ok(outcome)
+    }
+
+    /// Checks made before anything is written for this item, so the message can say what was
+    /// expected (SQLite's CHECK failures only name the constraint).
+    fn check_fields(&self) -> Result<()> {
+        let s = self.snapshot;
+        if s.content_hash.len() != 64 || !s.content_hash.bytes().all(is_lower_hex) {
+            return Err(self.invalid(format!(
+                "content_hash is {} bytes long or not lower-case hex; expected the 64 lower-case \
+                 hex characters of a SHA-256",
+                s.content_hash.len()
+            )));
+        }
+        let mut names = HashSet::new();
+        for freshness in s.sources {
+            if freshness.source.is_empty() {
+                return Err(self.invalid("a source has an empty name".to_owned()));
+            }
+            if !names.insert(freshness.source.as_str()) {
+                return Err(self.invalid(format!(
+                    "source {:?} is listed twice; expected one entry per source",
+                    freshness.source
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The freshness rows describe the sources of the current snapshot as of its last check, so
+    /// the set is replaced, not merged: a source no longer used does not linger.
+    fn replace_sources(&self) -> Result<()> {
+        let key = self.snapshot.learner_key.as_str();
+        self.tx
+            .execute("DELETE FROM snapshot_source WHERE learner_key = ?1", [key])
+            .map_err(self.err("clear source freshness"))?;
+        let mut insert = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO snapshot_source (learner_key, source, fetched_at, complete) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(self.err("write source freshness"))?;
+        for f in self.snapshot.sources {
+            insert
+                .execute(params![key, f.source, f.fetched_at, f.complete])
+                .map_err(self.err("write source freshness"))?;
+        }
+        Ok(())
+    }
+
+    /// gzip at the default level. flate2 writes mtime 0 in the header, so equal XML gives
+    /// equal blobs.
+    fn gzip(&self) -> Result<Vec<u8>> {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        encoder
+            .write_all(self.snapshot.elmo_xml)
+            .and_then(|()| encoder.finish())
+            .map_err(|source| Error::Gzip {
+                path: self.path.to_owned(),
+                op: "gzip",
+                learner_key: self.snapshot.learner_key.to_string(),
+                source,
+            })
+    }
+
+    fn invalid(&self, reason: String) -> Error {
+        Error::InvalidSnapshot {
+            path: self.path.to_owned(),
+            item: self.item,
+            learner_key: self.snapshot.learner_key.to_string(),
+            reason,
+        }
+    }
+
+    fn err(&self, what: &str) -> impl FnOnce(rusqlite::Error) -> Error + use<> {
+        sql_err(
+            self.path,
+            &format!(
+                "put_snapshots: batch item {} (learner {}): {what}",
+                self.item, self.snapshot.learner_key
+            ),
+        )
+    }
+}
+
+/// A snapshot row as read, before its key is checked.
+struct RawMeta {
+    learner_key: String,
+    content_hash: String,
+    generated_date: String,
+    elmo_version: String,
+    run_id: String,
+    checked_run_id: String,
+    created_at: String,
+    updated_at: String,
+    checked_at: String,
+    results: u32,
+    compressed_bytes: i64,
+}
+
+impl RawMeta {
+    fn into_meta(self, path: &Path, op: &str) -> Result<SnapshotMeta> {
+        let learner_key = parse_stored_key(&self.learner_key, path, op)?;
+        let compressed_bytes =
+            u64::try_from(self.compressed_bytes).map_err(|_| Error::Corrupt {
+                path: path.to_owned(),
+                op: op.to_owned(),
+                reason: format!("learner {learner_key}: elmo_gz has a negative length"),
+            })?;
+        Ok(SnapshotMeta {
+            learner_key,
+            content_hash: self.content_hash,
+            generated_date: self.generated_date,
+            elmo_version: self.elmo_version,
+            run_id: self.run_id,
+            checked_run_id: self.checked_run_id,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            checked_at: self.checked_at,
+            results: self.results,
+            sources: Vec::new(),
+            compressed_bytes,
+        })
+    }
+}
+
+/// Reads the columns of [`META_COLUMNS`], in order.
+fn read_meta(row: &Row<'_>) -> rusqlite::Result<RawMeta> {
+    Ok(RawMeta {
+        learner_key: row.get(0)?,
+        content_hash: row.get(1)?,
+        generated_date: row.get(2)?,
+        elmo_version: row.get(3)?,
+        run_id: row.get(4)?,
+        checked_run_id: row.get(5)?,
+        created_at: row.get(6)?,
+        updated_at: row.get(7)?,
+        checked_at: row.get(8)?,
+        results: row.get(9)?,
+        compressed_bytes: row.get(10)?,
+    })
+}
+
+/// Reads `source, fetched_at, complete` starting at column `first`.
+fn read_source(row: &Row<'_>, first: usize) -> rusqlite::Result<SourceFreshness> {
+    Ok(SourceFreshness {
+        source: row.get(first)?,
+        fetched_at: row.get(first + 1)?,
+        complete: row.get(first + 2)?,
+    })
+}
+
+fn parse_stored_key(raw: &str, path: &Path, op: &str) -> Result<LearnerKey> {
+    raw.parse().map_err(|err| Error::Corrupt {
+        path: path.to_owned(),
+        op: op.to_owned(),
+        reason: format!("stored learner_key: {err}"),
+    })
+}
+
+/// Lower-cases a key prefix and checks it is 0 to 64 hex characters. The error does not repeat
+/// the prefix: a mistyped identity code must not end up in a message (DESIGN.md invariant 5).
+fn checked_prefix(prefix: &str) -> Result<String> {
+    if prefix.len() > LearnerKey::LEN {
+        return Err(Error::InvalidKeyPrefix {
+            reason: format!("it is {} bytes long", prefix.len()),
+        });
+    }
+    let lower = prefix.to_ascii_lowercase();
+    if let Some(pos) = lower.bytes().position(|b| !is_lower_hex(b)) {
+        return Err(Error::InvalidKeyPrefix {
+            reason: format!("byte {} is not a hex digit", pos + 1),
+        });
+    }
+    Ok(lower)
+}
+
+fn sql_err(path: &Path, op: &str) -> impl FnOnce(rusqlite::Error) -> Error + use<> {
+    let path = path.to_owned();
+    let op = op.to_owned();
+    move |source| Error::Sqlite {
+        path,
+        op,
+        source: Box::new(source),
+    }
+}
