@@ -1,1 +1,26 @@
-//! placeholder
+//! Seeded generator of synthetic VIRTA `OpiskelijanKaikkiTiedot` SOAP responses: one file per
+//! learner, named by learner key, for tests, the embedded default (`data/recorded/`) and benchmarks.
+//! The first learners of every seed are fixed [`Scenario`]s; the rest are random but realistic.
+
+mod build;
+mod bulk;
+mod career;
+mod catalogue;
+mod date;
+mod error;
+mod hetu;
+mod learner;
+mod person;
+mod record;
+mod rng;
+mod run;
+mod scenario;
+mod xml;
+
+pub use catalogue::{CatalogueCourse, INSTITUTIONS, Institution, Programme, Sector, catalogue};
+pub use error::{Error, Result};
+pub use hetu::{Henkilotunnus, INDIVIDUAL_MAX, INDIVIDUAL_MIN, is_valid_henkilotunnus};
+pub use learner::{Learner, max_learners};
+pub use run::{DEFAULT_LEARNERS, DEFAULT_SEED, Options, Summary, generate};
+pub use scenario::Scenario;
+pub use xml::VIRTA_NS;

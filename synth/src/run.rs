@@ -1,0 +1,75 @@
+//! Writes a whole set: one `<learner key>.xml` per learner, streamed, so a set of 1.3 million
+//! learners never sits in memory.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use rikastin_sinks::LearnerSecret;
+
+use crate::{Error, Learner, Result};
+
+/// The seed of the embedded default in `data/recorded/`.
+pub const DEFAULT_SEED: u64 = 2026;
+/// The number of learners in the embedded default.
+pub const DEFAULT_LEARNERS: u64 = 24;
+
+/// What to generate, and where.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How many learners (indices `0..learners`).
+    pub learners: u64,
+    /// The seed; the same seed and count give byte-identical files.
+    pub seed: u64,
+    /// The folder for the files; created if missing. Other files in it are left alone.
+    pub out_dir: PathBuf,
+}
+
+/// What a run wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Files written.
+    pub learners: u64,
+    /// Attainments (Opintosuoritus) over all files.
+    pub attainments: u64,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+/// Generates `options.learners` learners into `options.out_dir`, each file named by the
+/// learner's key under `secret`. `progress` is called after each file with the count so far.
+pub fn generate(
+    options: &Options,
+    secret: &LearnerSecret,
+    mut progress: impl FnMut(u64),
+) -> Result<Summary> {
+    fs::create_dir_all(&options.out_dir).map_err(|source| Error::CreateDir {
+        path: options.out_dir.clone(),
+        source,
+    })?;
+    let mut summary = Summary::default();
+    let mut buf = Vec::with_capacity(256 * 1024);
+    for index in 0..options.learners {
+        let learner = Learner::generate(options.seed, index)?;
+        let path = options
+            .out_dir
+            .join(format!("{}.xml", learner.key(secret).as_str()));
+        buf.clear();
+        // Writing into a Vec cannot fail; the file write below reports real errors.
+        let _ = learner.write_response(&mut buf);
+        let write = || -> std::io::Result<()> {
+            let mut f = BufWriter::new(File::create(&path)?);
+            f.write_all(&buf)?;
+            f.flush()
+        };
+        write().map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+        summary.learners += 1;
+        summary.attainments += learner.attainments() as u64;
+        summary.bytes += buf.len() as u64;
+        progress(summary.learners);
+    }
+    Ok(summary)
+}
