@@ -1,1 +1,355 @@
-fn main() {}
+//! The `rikastin` command line: a thin layer over the pipeline library.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use rikastin::config::Config;
+use rikastin::mapping::Mappings;
+use rikastin::run::{Job, Summary};
+use rikastin_sinks::{LearnerSecret, SqliteStore};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  done: every learner was written or unchanged; the file is clean
+  1  done, but some learners failed (see the summary); the file has errors
+  2  could not do the job: bad configuration, unreadable input, cache error,
+     or a run that wrote nothing (unless --allow-empty)";
+
+/// Rikastin enriches Finnish study records (VIRTA) into ELMO 1.7 snapshots for EMREX.
+#[derive(Parser)]
+#[command(name = "rikastin", version, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Build an ELMO snapshot for every recorded learner and store it in the cache.
+    #[command(after_help = EXIT_CODES)]
+    Run {
+        /// The pipeline configuration.
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+        /// generatedDate for this run (xs:dateTime with a zone); default: now, in UTC.
+        /// Same inputs and the same --now give byte-identical documents.
+        #[arg(long)]
+        now: Option<String>,
+        /// Also write the full run report, per learner, as JSON to this file.
+        #[arg(long)]
+        report_json: Option<PathBuf>,
+        /// Exit 0 even when the run produced no snapshot at all.
+        #[arg(long)]
+        allow_empty: bool,
+    },
+    /// Print a learner's stored ELMO document (unsigned). LEARNER is a learner key or a
+    /// unique prefix of one (see `rikastin list`).
+    Show {
+        /// Learner key or unique prefix.
+        learner: String,
+        /// The pipeline configuration (to find the cache).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+    },
+    /// List the learners in the cache: key, results, generatedDate.
+    List {
+        /// The pipeline configuration (to find the cache).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+    },
+    /// Check an ELMO file against the rules the XSD cannot enforce (elmo/LINT.md).
+    #[command(after_help = EXIT_CODES)]
+    Lint {
+        /// The ELMO XML file.
+        file: PathBuf,
+    },
+    /// Validate an ELMO file against the official ELMO 1.7.0 XSD, with xmllint.
+    #[command(after_help = EXIT_CODES)]
+    Validate {
+        /// The ELMO XML file.
+        file: PathBuf,
+        /// The ELMO XSD; a catalog.xml beside it resolves the imported schemas offline.
+        #[arg(
+            long,
+            env = "RIKASTIN_ELMO_XSD",
+            default_value = "../shared/specs/elmo-1.7.0/schema.xsd"
+        )]
+        schema: PathBuf,
+    },
+    /// Work with the mapping rules.
+    Mappings {
+        #[command(subcommand)]
+        command: MappingsCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum MappingsCmd {
+    /// Load and cross-check every mapping file; report the first problem with file:line.
+    Check {
+        /// The pipeline configuration (names the mapping folder).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("RIKASTIN_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    match dispatch(Cli::parse()) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("rikastin: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Cmd::Run {
+            config,
+            now,
+            report_json,
+            allow_empty,
+        } => run(&config, now.as_deref(), report_json.as_deref(), allow_empty),
+        Cmd::Show { learner, config } => show(&config, &learner),
+        Cmd::List { config } => list(&config),
+        Cmd::Lint { file } => lint(&file),
+        Cmd::Validate { file, schema } => validate(&file, &schema),
+        Cmd::Mappings {
+            command: MappingsCmd::Check { config },
+        } => {
+            let config = Config::load(&config)?;
+            let maps = Mappings::load(&config.mappings)?;
+            for f in &maps.files {
+                println!("ok  {}", f.display());
+            }
+            println!(
+                "{} attainment rules, {} grading schemes, {} institutions",
+                maps.virta.attainments.len(),
+                maps.virta.grading_schemes.len(),
+                maps.institutions.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn run(
+    config_path: &Path,
+    now: Option<&str>,
+    report_json: Option<&Path>,
+    allow_empty: bool,
+) -> Result<ExitCode> {
+    // Everything that can be checked without reading a record is checked first (invariant 6).
+    let config = Config::load(config_path)?;
+    let mappings = Mappings::load(&config.mappings)?;
+    let secret = load_secret(&config)?;
+    let now: elmo::DateTime = match now {
+        Some(s) => s.parse().with_context(|| format!("--now {s:?}"))?,
+        None => chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+            .parse()
+            .context("the clock gave an invalid date-time")?,
+    };
+    let virta = rikastin_sources::RecordedFolder::open(&config.virta_recorded_dir)
+        .with_context(|| format!("sources.virta.recorded_dir in {}", config.file.display()))?;
+    let store = SqliteStore::open(&config.sqlite_path)?;
+    let run_id = format!(
+        "{}-{:05}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+        std::process::id() % 100_000
+    );
+    let job = Job {
+        config_label: config.file.display().to_string(),
+        mappings,
+        secret,
+        store,
+        store_path: config.sqlite_path.clone(),
+        virta,
+        now,
+        run_id,
+    };
+    let tty = std::io::stderr().is_terminal();
+    let summary = job.run(|done, total| {
+        if tty && (done % 50 == 0 || done == total) {
+            eprint!("\r  {done}/{total} recordings");
+            if done == total {
+                eprintln!();
+            }
+        }
+    })?;
+    if let Some(path) = report_json {
+        let json = serde_json::to_vec_pretty(&summary)?;
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    print_summary(&summary, &config);
+    if summary.learners == 0 && !allow_empty {
+        eprintln!(
+            "rikastin: the run produced no snapshot (DESIGN.md invariant 4); pass --allow-empty if that is expected"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    Ok(if summary.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn load_secret(config: &Config) -> Result<LearnerSecret> {
+    let section = &config.learner_key;
+    if let Some(var) = &section.secret_env
+        && let Ok(value) = std::env::var(var)
+    {
+        return LearnerSecret::from_bytes(value.trim().as_bytes().to_vec())
+            .with_context(|| format!("the secret in ${var}"));
+    }
+    match &section.secret_file {
+        Some(file) => Ok(LearnerSecret::from_file(file)?),
+        None => bail!(
+            "learner_key.secret_env names ${} but it is not set, and no secret_file is given",
+            section.secret_env.as_deref().unwrap_or("")
+        ),
+    }
+}
+
+fn print_summary(s: &Summary, config: &Config) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "run {}  ({})", s.run_id, s.config);
+    let _ = writeln!(
+        out,
+        "  recordings       {:>7}   ({} with no VIRTA data)",
+        s.recordings, s.no_data
+    );
+    let _ = writeln!(out, "  learners         {:>7}", s.learners);
+    let _ = writeln!(out, "  results          {:>7}", s.results);
+    let _ = writeln!(
+        out,
+        "  snapshots        {:>7} created, {} updated, {} unchanged (not rewritten)",
+        s.created, s.updated, s.unchanged
+    );
+    let _ = writeln!(out, "  excluded records {:>7}", s.excluded_total());
+    for (reason, n) in &s.excluded {
+        let _ = writeln!(out, "    {n:>6}  {reason}");
+    }
+    let _ = writeln!(out, "  failed           {:>7}", s.failures.len());
+    for f in &s.failures {
+        let who = f
+            .learner
+            .as_deref()
+            .map(|k| &k[..12.min(k.len())])
+            .unwrap_or("-");
+        let _ = writeln!(
+            out,
+            "    {} [{who}] {:?}: {}",
+            f.recording, f.phase, f.error
+        );
+    }
+    let _ = writeln!(out, "  cache            {}", config.sqlite_path.display());
+}
+
+fn open_store(config_path: &Path) -> Result<SqliteStore> {
+    let config = Config::load(config_path)?;
+    if !config.sqlite_path.exists() {
+        bail!(
+            "no cache at {} yet: run `rikastin run` first",
+            config.sqlite_path.display()
+        );
+    }
+    Ok(SqliteStore::open(&config.sqlite_path)?)
+}
+
+fn show(config_path: &Path, learner: &str) -> Result<ExitCode> {
+    let store = open_store(config_path)?;
+    if learner.len() < 4 || !learner.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!(
+            "{learner:?} is not a learner key: give at least 4 hex digits of one (see `rikastin list`)"
+        );
+    }
+    let keys = store.find_keys(&learner.to_ascii_lowercase(), 2)?;
+    let key = match keys.as_slice() {
+        [] => bail!("no learner with a key starting {learner} in the cache"),
+        [one] => one,
+        _ => bail!("{learner} is the start of more than one learner key; give more digits"),
+    };
+    let snapshot = store
+        .get_snapshot(key)?
+        .with_context(|| format!("learner {key} vanished from the cache"))?;
+    std::io::stdout().write_all(&snapshot.elmo_xml)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(config_path: &Path) -> Result<ExitCode> {
+    let store = open_store(config_path)?;
+    let mut out = std::io::stdout().lock();
+    for meta in store.list_snapshots()? {
+        writeln!(
+            out,
+            "{}  {:>4} results  {}",
+            meta.learner_key, meta.results, meta.generated_date
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lint(file: &Path) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let doc = elmo::read(&bytes).with_context(|| format!("{}", file.display()))?;
+    let findings = elmo::lint(&doc);
+    let mut errors = 0;
+    for f in &findings {
+        if f.severity == elmo::Severity::Error {
+            errors += 1;
+        }
+        println!(
+            "{}: {:?} {} {} (at {})",
+            file.display(),
+            f.severity,
+            f.code,
+            f.message,
+            f.path
+        );
+    }
+    println!(
+        "{}: {} findings, {errors} errors",
+        file.display(),
+        findings.len()
+    );
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn validate(file: &Path, schema: &Path) -> Result<ExitCode> {
+    if !schema.is_file() {
+        bail!(
+            "the ELMO XSD is not at {} (give --schema or set RIKASTIN_ELMO_XSD)",
+            schema.display()
+        );
+    }
+    let catalog = schema.with_file_name("catalog.xml");
+    let status = Command::new("xmllint")
+        .args(["--nonet", "--noout", "--schema"])
+        .arg(schema)
+        .arg(file)
+        .env("XML_CATALOG_FILES", &catalog)
+        .status();
+    match status {
+        Ok(s) if s.success() => Ok(ExitCode::SUCCESS),
+        Ok(_) => Ok(ExitCode::from(1)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("xmllint is not installed; on Debian or Ubuntu: apt-get install libxml2-utils")
+        }
+        Err(e) => Err(e).context("running xmllint"),
+    }
+}

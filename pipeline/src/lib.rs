@@ -1,0 +1,11 @@
+//! Rikastin's pipeline: configuration, the mapping engine and the job runner.
+//!
+//! Config (`pipeline.yaml`) and mapping rules (`mappings/*.yaml`) are loaded and checked
+//! first; then [`run::Job`] turns each recorded VIRTA answer into an ELMO snapshot in the cache.
+//! The `rikastin` binary (`main.rs`) is the CLI over these; see `pipeline/README.md`.
+
+pub mod config;
+pub mod learners;
+pub mod mapping;
+pub mod run;
+pub mod yaml;

@@ -1,0 +1,42 @@
+//! The mapping engine: YAML rules (`mappings/`) applied to VIRTA records to build ELMO.
+//!
+//! [`Mappings::load`] reads and cross-checks the rule files before anything is fetched
+//! (DESIGN.md invariant 6); [`virta::map_learner`] is a pure function from one learner's
+//! records to an ELMO document plus the list of records it kept out, with reasons.
+
+mod rules;
+pub mod virta;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use rules::{Institution, VirtaRules, parse_month_day};
+
+use crate::yaml::{ConfigError, YamlFile};
+
+/// Every mapping file, loaded and checked.
+#[derive(Debug)]
+pub struct Mappings {
+    /// `virta.yaml`.
+    pub virta: VirtaRules,
+    /// `institutions.yaml`, by Myontaja code.
+    pub institutions: BTreeMap<String, Institution>,
+    /// The files that were read, for the run report.
+    pub files: Vec<PathBuf>,
+}
+
+impl Mappings {
+    /// Loads `virta.yaml` from `dir` and the institutions table it names.
+    pub fn load(dir: &Path) -> Result<Self, ConfigError> {
+        let rules_path = dir.join("virta.yaml");
+        let virta = rules::load_rules(&YamlFile::read(&rules_path)?)?;
+        let institutions_path = rules::institutions_path(&rules_path, &virta);
+        let institutions =
+            rules::load_institutions(&YamlFile::read(&institutions_path)?)?.institutions;
+        Ok(Self {
+            virta,
+            institutions,
+            files: vec![rules_path, institutions_path],
+        })
+    }
+}

@@ -1,0 +1,207 @@
+//! Loading YAML files into typed structs, failing closed with file:line:column and the YAML path.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+/// A configuration or mapping file that could not be used (DESIGN.md invariant 6: these stop
+/// the run before anything is fetched).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The YAML is malformed, has an unknown key or a value of the wrong type.
+    #[error("{}: {message}", Position { file, line: *line, column: *column, yaml_path })]
+    Syntax {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line, 0 when unknown.
+        line: usize,
+        /// 1-based column, 0 when unknown.
+        column: usize,
+        /// Where in the document, e.g. `attainments[2].when`.
+        yaml_path: String,
+        /// What was wrong and what was expected.
+        message: String,
+    },
+    /// A value is well-formed but refers to something that does not exist or is out of range.
+    #[error("{}: {message}", Position { file, line: *line, column: 0, yaml_path })]
+    Invalid {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line of the key, 0 when unknown.
+        line: usize,
+        /// Where in the document.
+        yaml_path: String,
+        /// What was wrong and what was expected.
+        message: String,
+    },
+}
+
+struct Position<'a> {
+    file: &'a Path,
+    line: usize,
+    column: usize,
+    yaml_path: &'a str,
+}
+
+impl fmt::Display for Position<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+            if self.column > 0 {
+                write!(f, ":{}", self.column)?;
+            }
+        }
+        if !self.yaml_path.is_empty() && self.yaml_path != "." {
+            write!(f, " (at `{}`)", self.yaml_path)?;
+        }
+        Ok(())
+    }
+}
+
+/// A YAML file read into memory, kept so that later checks can point at the line of a key.
+pub struct YamlFile {
+    /// Where it came from.
+    pub path: PathBuf,
+    text: String,
+}
+
+impl YamlFile {
+    /// Reads the file.
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            file: path.to_owned(),
+            source,
+        })?;
+        Ok(Self {
+            path: path.to_owned(),
+            text,
+        })
+    }
+
+    /// A YAML text that did not come from a file of its own (e.g. a block in the docs).
+    pub fn from_text(path: PathBuf, text: String) -> Self {
+        Self { path, text }
+    }
+
+    /// Deserializes the whole file into `T` (whose structs deny unknown fields).
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ConfigError> {
+        let de = yaml_serde::Deserializer::from_str(&self.text);
+        serde_path_to_error::deserialize(de).map_err(|err| {
+            let yaml_path = err.path().to_string();
+            let inner = err.into_inner();
+            let (line, column) = inner
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
+            ConfigError::Syntax {
+                file: self.path.clone(),
+                line,
+                column,
+                yaml_path,
+                message: strip_location(&inner.to_string()),
+            }
+        })
+    }
+
+    /// An error about the value at `yaml_path`, pointing at the first line that holds `key`
+    /// (a best effort: yaml_serde keeps no spans for values that deserialized fine).
+    pub fn invalid(&self, yaml_path: &str, key: &str, message: String) -> ConfigError {
+        ConfigError::Invalid {
+            file: self.path.clone(),
+            line: self.line_of(key),
+            yaml_path: yaml_path.to_owned(),
+            message,
+        }
+    }
+
+    fn line_of(&self, key: &str) -> usize {
+        if key.is_empty() {
+            return 0;
+        }
+        self.text
+            .lines()
+            .position(|l| {
+                let t = l.trim_start().trim_start_matches("- ");
+                t.starts_with(key)
+                    || t.starts_with(&format!("\"{key}\""))
+                    || t.contains(&format!(" {key}"))
+            })
+            .map_or(0, |i| i + 1)
+    }
+}
+
+/// yaml_serde appends " at line L column C"; we print the position ourselves, first.
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        level: String,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        items: Vec<Inner>,
+    }
+
+    fn file(text: &str) -> YamlFile {
+        YamlFile::from_text("mappings/x.yaml".into(), text.into())
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_column_and_path() {
+        let err = file("items:\n  - level: a\n  - lavel: b\n")
+            .parse::<Outer>()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("mappings/x.yaml:3:5 (at `items[1]"),
+            "{err}"
+        );
+        assert!(
+            err.contains("unknown field `lavel`, expected `level`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_the_path() {
+        let err = file("items: 3\n").parse::<Outer>().unwrap_err().to_string();
+        assert!(err.contains("mappings/x.yaml:1:8"), "{err}");
+        assert!(err.contains("`items`"), "{err}");
+    }
+
+    #[test]
+    fn invalid_points_at_the_key_line() {
+        let f = file("a: 1\ncredit:\n  place: sideways\n");
+        let err = f
+            .invalid("credit.place", "place:", "expected leaves or roots".into())
+            .to_string();
+        assert_eq!(
+            err,
+            "mappings/x.yaml:3 (at `credit.place`): expected leaves or roots"
+        );
+    }
+}
