@@ -1,1 +1,10 @@
+//! End-to-end tests: the real `rikastin` binary on real files.
 
+// The embedded default in data/: run, idempotence, golden documents, XSD, lint, accounting.
+mod embedded_default;
+// The real VIRTA samples in ../shared/samples/virta: the same checks on data we didn't make.
+mod samples;
+// The CLI: --help, exit codes, errors that name file and line, no identity codes in output.
+mod cli;
+// Shared checks: every attainment accounted for, documents valid.
+mod checks;

@@ -1,0 +1,34 @@
+# Rikastin: `make run` runs the main job on the embedded default; `make test` runs every test.
+CARGO ?= cargo
+SHARED ?= ../shared
+RIKASTIN := target/debug/rikastin
+
+.PHONY: build run test lint fmt data clean help
+
+help:            ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+build:           ## build every crate (debug)
+	$(CARGO) build --workspace
+
+run: build       ## build ELMO snapshots for data/ into var/cache.sqlite and print the summary
+	$(RIKASTIN) run --config data/pipeline.yaml
+
+test:            ## unit, golden and end-to-end tests (needs xmllint: apt-get install libxml2-utils)
+	$(CARGO) build --workspace --bins
+	$(CARGO) test --workspace
+
+lint:            ## formatting and clippy, warnings are errors
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:             ## format the code
+	$(CARGO) fmt --all
+
+data:            ## regenerate the synthetic VIRTA answers of the embedded default
+	$(CARGO) run --quiet -p rikastin-synth -- --learners 24 --seed 2026 \
+	  --out data/recorded/virta/OpiskelijanKaikkiTiedot --secret-file data/learner-key.secret
+
+clean:           ## remove build output and the local cache
+	$(CARGO) clean
+	rm -rf var
