@@ -172,7 +172,6 @@ fn run(
         mappings,
         secret,
         store,
-        store_path: config.sqlite_path.clone(),
         virta,
         now,
         run_id,

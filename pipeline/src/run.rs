@@ -5,7 +5,6 @@
 //! learner's old snapshot stays as it was.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
 
 use elmo::{DateTime, Elmo, Severity};
 use rikastin_sinks::{
@@ -40,8 +39,6 @@ pub struct Job {
     pub secret: LearnerSecret,
     /// The cache.
     pub store: SqliteStore,
-    /// The cache file, for messages.
-    pub store_path: PathBuf,
     /// VIRTA recordings.
     pub virta: RecordedFolder,
     /// generatedDate of every document this run writes.
