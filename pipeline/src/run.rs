@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use elmo::{DateTime, Elmo, Severity};
+use elmo::{DateTime, Severity};
 use rikastin_sinks::{
     LearnerKey, LearnerSecret, NewSnapshot, SourceFreshness, SqliteStore, WriteOutcome,
 };
@@ -269,7 +269,7 @@ impl Job {
             }
             let xml = elmo::write(&mapped.elmo);
             pending.push(Pending {
-                hash: content_hash(&mapped.elmo),
+                hash: content_hash(&xml, &self.now),
                 xml,
                 results: mapped.results as u32,
                 outcome: LearnerOutcome {
@@ -345,16 +345,65 @@ impl Job {
     }
 }
 
-/// SHA-256 over the document as written, with generatedDate and the reports' issueDate set to
-/// a fixed value: the content hash must not change just because the clock did (invariant 3).
-pub fn content_hash(elmo: &Elmo) -> String {
-    let epoch: DateTime = "1970-01-01T00:00:00Z"
-        .parse()
-        .expect("a valid xs:dateTime literal");
-    let mut canonical = elmo.clone();
-    canonical.generated_date = epoch.clone();
-    for r in &mut canonical.reports {
-        r.issue_date = epoch.clone();
+/// SHA-256 over the document as written, with its generatedDate and issueDate values left
+/// out: the content hash must not change just because the clock did (invariant 3). The writer
+/// is deterministic and escapes `<` in text, so these element tags occur only as elements.
+pub fn content_hash(xml: &[u8], now: &DateTime) -> String {
+    let now = now.to_string();
+    let stamps = [
+        format!("<generatedDate>{now}</generatedDate>"),
+        format!("<issueDate>{now}</issueDate>"),
+    ];
+    let mut hasher = Sha256::new();
+    let mut rest = xml;
+    while !rest.is_empty() {
+        let next = stamps
+            .iter()
+            .filter_map(|s| find(rest, s.as_bytes()).map(|at| (at, s.len())))
+            .min();
+        match next {
+            Some((at, len)) => {
+                hasher.update(&rest[..at]);
+                rest = &rest[at + len..];
+            }
+            None => {
+                hasher.update(rest);
+                rest = &[];
+            }
+        }
     }
-    hex::encode(Sha256::digest(elmo::write(&canonical)))
+    hex::encode(hasher.finalize())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(now: &str, grade: &str) -> Vec<u8> {
+        format!(
+            "<elmo><generatedDate>{now}</generatedDate><report><issueDate>{now}</issueDate>\
+             <resultLabel>{grade}</resultLabel></report><report><issueDate>{now}</issueDate></report></elmo>"
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn the_hash_ignores_the_dates_and_sees_the_content() {
+        let (a, b) = ("2026-11-23T10:00:00Z", "2027-01-02T03:04:05Z");
+        let (ta, tb): (DateTime, DateTime) = (a.parse().unwrap(), b.parse().unwrap());
+        assert_eq!(
+            content_hash(&doc(a, "4"), &ta),
+            content_hash(&doc(b, "4"), &tb)
+        );
+        assert_ne!(
+            content_hash(&doc(a, "4"), &ta),
+            content_hash(&doc(a, "5"), &ta)
+        );
+        // A date elsewhere in the content is content.
+        assert_ne!(content_hash(&doc(a, a), &ta), content_hash(&doc(b, b), &tb));
+    }
 }
