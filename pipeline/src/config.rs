@@ -89,21 +89,66 @@ impl Config {
         }
         let learner_key = LearnerKeySection {
             secret_env: raw.learner_key.secret_env,
-            secret_file: raw.learner_key.secret_file.map(|f| base.join(f)),
+            secret_file: raw.learner_key.secret_file.map(|f| resolve(base, &f)),
         };
         Ok(Self {
             file: path.to_owned(),
-            mappings: base.join(raw.mappings),
-            sqlite_path: base.join(raw.cache.sqlite_path),
+            mappings: resolve(base, &raw.mappings),
+            sqlite_path: resolve(base, &raw.cache.sqlite_path),
             learner_key,
-            virta_recorded_dir: base.join(raw.sources.virta.recorded_dir),
+            virta_recorded_dir: resolve(base, &raw.sources.virta.recorded_dir),
         })
+    }
+}
+
+/// `path` relative to `base`, with `dir/..` folded away so that messages show `var/cache.sqlite`
+/// rather than `data/../var/cache.sqlite`. Lexical only: a `..` after a symlink is kept as is.
+fn resolve(base: &Path, path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in base.join(path).components() {
+        match part {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                if !out.is_symlink() {
+                    out.pop();
+                } else {
+                    out.push(part);
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths_are_folded_against_the_config_folder() {
+        assert_eq!(
+            resolve(Path::new("data"), Path::new("../var/c.sqlite")),
+            Path::new("var/c.sqlite")
+        );
+        assert_eq!(resolve(Path::new(""), Path::new("../m")), Path::new("../m"));
+        assert_eq!(
+            resolve(Path::new("a/b"), Path::new("./../../x")),
+            Path::new("x")
+        );
+        assert_eq!(
+            resolve(Path::new("a"), Path::new("/abs/p")),
+            Path::new("/abs/p")
+        );
+        assert_eq!(resolve(Path::new("a"), Path::new("..")), Path::new("."));
+    }
 
     #[test]
     fn the_embedded_default_loads() {
