@@ -456,52 +456,46 @@ impl BatchWriter<'_, '_> {
                         partial.source
                     )));
                 }
-                let elmo_gz = self.gzip()?;
-                self.tx
-                    .execute(
-                        "UPDATE snapshot SET content_hash = ?2, generated_date = ?3, \
-                         elmo_version = ?4, results = ?5, elmo_gz = ?6, run_id = ?7, \
-                         checked_run_id = ?7, updated_at = ?8, checked_at = ?8 \
-                         WHERE learner_key = ?1",
-                        params![
-                            key,
-                            s.content_hash,
-                            s.generated_date,
-                            s.elmo_version,
-                            s.results,
-                            elmo_gz,
-                            s.run_id,
-                            self.now
-                        ],
-                    )
-                    .map_err(self.err("replace snapshot"))?;
+                self.write_document()?;
                 WriteOutcome::Written
             }
             None => {
-                let elmo_gz = self.gzip()?;
-                self.tx
-                    .execute(
-                        "INSERT INTO snapshot (learner_key, content_hash, generated_date, \
-                         elmo_version, results, elmo_gz, run_id, checked_run_id, created_at, \
-                         updated_at, checked_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?8, ?8)",
-                        params![
-                            key,
-                            s.content_hash,
-                            s.generated_date,
-                            s.elmo_version,
-                            s.results,
-                            elmo_gz,
-                            s.run_id,
-                            self.now
-                        ],
-                    )
-                    .map_err(self.err("insert snapshot"))?;
+                self.write_document()?;
                 WriteOutcome::Created
             }
         };
         self.replace_sources()?;
         Ok(outcome)
+    }
+
+    /// Writes the item's document, inserting the row or replacing its content; `created_at`
+    /// keeps the first write's time.
+    fn write_document(&self) -> Result<()> {
+        let s = self.snapshot;
+        let elmo_gz = self.gzip()?;
+        self.tx
+            .execute(
+                "INSERT INTO snapshot (learner_key, content_hash, generated_date, elmo_version, \
+                 results, elmo_gz, run_id, checked_run_id, created_at, updated_at, checked_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?8, ?8) \
+                 ON CONFLICT (learner_key) DO UPDATE SET content_hash = excluded.content_hash, \
+                 generated_date = excluded.generated_date, elmo_version = excluded.elmo_version, \
+                 results = excluded.results, elmo_gz = excluded.elmo_gz, run_id = excluded.run_id, \
+                 checked_run_id = excluded.checked_run_id, updated_at = excluded.updated_at, \
+                 checked_at = excluded.checked_at",
+                params![
+                    s.learner_key.as_str(),
+                    s.content_hash,
+                    s.generated_date,
+                    s.elmo_version,
+                    s.results,
+                    elmo_gz,
+                    s.run_id,
+                    self.now
+                ],
+            )
+            .map_err(self.err("write snapshot"))?;
+        Ok(())
     }
 
     /// Checks made before anything is written for this item, so the message can say what was
