@@ -175,6 +175,7 @@ fn run(
         virta,
         now,
         run_id,
+        learner_detail: report_json.is_some(),
     };
     let tty = std::io::stderr().is_terminal();
     let summary = job.run(|done, total| {

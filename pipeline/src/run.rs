@@ -45,6 +45,9 @@ pub struct Job {
     pub now: DateTime,
     /// Run id.
     pub run_id: String,
+    /// Keep each learner's outcome in the summary (for `--report-json`). Off, memory stays flat
+    /// however many learners the run has.
+    pub learner_detail: bool,
 }
 
 /// A phase of the per-learner work.
