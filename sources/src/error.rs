@@ -32,6 +32,20 @@ pub enum ErrorKind {
         /// What the XML reader reported.
         message: String,
     },
+    /// The bytes are not the JSON expected (KOSKI): malformed, a value of the wrong type, or a
+    /// required field missing.
+    #[error("{message}")]
+    Json {
+        /// What the JSON reader reported (identity codes redacted).
+        message: String,
+    },
+    /// The JSON ends before the document does. KOSKI streams its answers, so an interrupted
+    /// stream arrives as HTTP 200 with a cut body (koski.md §2.2): worth trying again.
+    #[error("truncated JSON: {message}")]
+    Truncated {
+        /// What the JSON reader reported.
+        message: String,
+    },
     /// A required element or attribute is absent.
     #[error("missing required {what} `{name}`")]
     Missing {
@@ -146,6 +160,14 @@ impl Error {
                 expected,
                 found: clean(&found),
             },
+            // Not cut like other echoes: the parser shortens quoted values itself, and the
+            // message must keep what was expected.
+            ErrorKind::Json { message } => ErrorKind::Json {
+                message: redact_known(&redact(&message), known),
+            },
+            ErrorKind::Truncated { message } => ErrorKind::Truncated {
+                message: redact_known(&redact(&message), known),
+            },
             ErrorKind::Fault { code, string } => ErrorKind::Fault {
                 code: clean(&code),
                 string: clean(&string),
@@ -188,11 +210,12 @@ impl Error {
     }
 
     /// Whether the same request could succeed later. Parse errors never do: the same bytes give
-    /// the same error. A `Server` fault and interrupted I/O might.
+    /// the same error. A `Server` fault, interrupted I/O and a truncated JSON body might.
     pub fn is_retryable(&self) -> bool {
         match &self.0.kind {
             // SOAP 1.1: `Client` = our request was wrong, `Server` = their side failed.
             ErrorKind::Fault { code, .. } => code.rsplit(':').next() == Some("Server"),
+            ErrorKind::Truncated { .. } => true,
             ErrorKind::Io { source, .. } => matches!(
                 source.kind(),
                 std::io::ErrorKind::Interrupted

@@ -1,7 +1,9 @@
 //! Rikastin's sources: typed study records read from the national registers.
-//! Today: VIRTA responses parsed into records ([`virta::parse()`]) and a folder of recorded
-//! responses as the transport ([`RecordedFolder`]); KOSKI, catalogues and DS come later.
+//! VIRTA (SOAP) and KOSKI (REST) answers are fetched over [`http`] with one shared policy for
+//! pace and retries, or read from a folder of recorded answers ([`RecordedFolder`]).
 
+pub mod http;
+pub mod koski;
 pub mod virta;
 
 mod error;
@@ -9,3 +11,20 @@ mod recorded;
 
 pub use error::{Error, ErrorKind, Result, redact};
 pub use recorded::{RecordedFolder, Recording};
+
+/// A file of `../shared/samples/<kind>/`, or `None` (with a note) when `../shared` is not
+/// beside the workspace.
+#[cfg(test)]
+fn shared_sample(kind: &str, name: &str) -> Option<Vec<u8>> {
+    let path = format!(
+        "{}/../../shared/samples/{kind}/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(bytes),
+        Err(_) => {
+            eprintln!("skipped: shared sample {name} not found (../shared is missing)");
+            None
+        }
+    }
+}

@@ -14,6 +14,7 @@ const MAX_RECORDING_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct RecordedFolder {
     dir: PathBuf,
+    extension: &'static str,
 }
 
 /// One recorded response.
@@ -35,7 +36,14 @@ impl RecordedFolder {
         }
         Ok(RecordedFolder {
             dir: dir.to_path_buf(),
+            extension: "xml",
         })
+    }
+
+    /// The same folder, listing `*.{extension}` files instead of `*.xml` (KOSKI answers are JSON).
+    pub fn with_extension(mut self, extension: &'static str) -> Self {
+        self.extension = extension;
+        self
     }
 
     /// The folder.
@@ -52,7 +60,7 @@ impl RecordedFolder {
         for entry in entries {
             let entry = entry.map_err(|e| io_error(&self.dir, "listing recordings", e))?;
             let path = entry.path();
-            let Some(name) = recording_name(&path) else {
+            let Some(name) = recording_name(&path, self.extension) else {
                 continue;
             };
             // Follows symbolic links: a folder may link to recordings kept elsewhere.
@@ -113,9 +121,9 @@ impl RecordedFolder {
 }
 
 /// The learner key of a `*.xml` file name (extension in any case), `None` for other files.
-fn recording_name(path: &Path) -> Option<&std::ffi::OsStr> {
+fn recording_name<'p>(path: &'p Path, extension: &str) -> Option<&'p std::ffi::OsStr> {
     let ext = path.extension()?.to_str()?;
-    if !ext.eq_ignore_ascii_case("xml") {
+    if !ext.eq_ignore_ascii_case(extension) {
         return None;
     }
     path.file_stem()

@@ -1,6 +1,7 @@
 //! VIRTA, the national register of higher-education study records (virta.md): the typed
 //! records and the parser that reads them from SOAP responses and XML exports.
 
+pub mod client;
 mod cursor;
 pub mod parse;
 pub mod records;
@@ -8,6 +9,7 @@ pub mod records;
 #[cfg(test)]
 mod tests;
 
+pub use client::{Fetched, Kutsuja, VirtaClient, VirtaQuery};
 pub use parse::{LUKU_NS, SOAP_ENV_NS, VIRTA_NS, parse};
 pub use records::{
     Aikajakso, Arvosana, Asteikko, AsteikkoArvosana, Decimal, Henkilotunnus, Jakso,

@@ -7,17 +7,7 @@ use crate::ErrorKind;
 
 /// A shared sample by file name, or `None` (with a note) when `../shared` is not there.
 fn sample(name: &str) -> Option<Vec<u8>> {
-    let path = format!(
-        "{}/../../shared/samples/virta/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(_) => {
-            eprintln!("skipped: shared sample {name} not found (../shared is missing)");
-            None
-        }
-    }
+    crate::shared_sample("virta", name)
 }
 
 const SUORITUS: &str = r#"<Opintosuoritus avain="S1" opiskelijaAvain="O1" koulutusmoduulitunniste="K1">
