@@ -164,6 +164,42 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A sealed target identity cannot be opened (see [`crate::TargetSeal::open`]).
+    #[error("sealed identity of target {learner_key} cannot be opened: {reason}")]
+    SealOpen {
+        /// The learner key of the row the value was read from.
+        learner_key: String,
+        /// Why, and what to do about it; never the value.
+        reason: String,
+    },
+
+    /// A target operation names a learner key that is not in the targets table.
+    #[error(
+        "cache {path:?}: {op}: learner {learner_key} is not a target (add it with `rikastin \
+         targets add`)"
+    )]
+    UnknownTarget {
+        /// The cache file.
+        path: PathBuf,
+        /// What we were doing.
+        op: String,
+        /// The learner key.
+        learner_key: String,
+    },
+
+    /// A value given to a target operation is not acceptable.
+    #[error("cache {path:?}: {op}: {field}: {reason}")]
+    InvalidTargetInput {
+        /// The cache file.
+        path: PathBuf,
+        /// What we were doing, with the learner key where there is one.
+        op: String,
+        /// Which argument, e.g. `added_at` or `outcome`.
+        field: &'static str,
+        /// What is wrong, and what was expected.
+        reason: String,
+    },
+
     /// A stored row does not hold what the schema promises (edited by hand, or damaged).
     #[error("cache {path:?}: {op}: stored row is damaged: {reason}")]
     Corrupt {

@@ -45,6 +45,11 @@ impl LearnerSecret {
         Self::checked(bytes, || format!("in file {path:?}"))
     }
 
+    /// The secret's bytes, for deriving other keys from it inside this crate (the target seal).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     fn checked(bytes: Vec<u8>, origin: impl FnOnce() -> String) -> Result<Self> {
         if bytes.len() < Self::MIN_BYTES {
             return Err(Error::SecretTooShort {

@@ -1,16 +1,20 @@
 //! The snapshot cache of Rikastin: one unsigned, gzipped ELMO document per learner in SQLite,
 //! with its content hash, per-source freshness and the run that wrote it.
 //! Learners are named only by keyed hashes ([`LearnerKey`]), never by identity codes.
+//! Refresh targets keep the identity a source call needs only sealed ([`TargetSeal`]), and a
+//! snapshot whose refresh failed stays as it was, marked stale.
 
 #![warn(missing_docs)]
 
 mod error;
 mod key;
+mod seal;
 mod store;
 
 pub use error::{Error, Result};
 pub use key::{Identity, LearnerKey, LearnerSecret};
+pub use seal::{TargetIdentity, TargetSeal};
 pub use store::{
-    NewSnapshot, RunRecord, RunStart, Snapshot, SnapshotMeta, SourceFreshness, SqliteStore,
-    WriteOutcome,
+    AddOutcome, DueTarget, NewSnapshot, NewTarget, RunRecord, RunStart, Snapshot, SnapshotMeta,
+    SourceFreshness, SqliteStore, TargetRecord, WriteOutcome,
 };

@@ -1,8 +1,10 @@
-//! The snapshot store: the types a caller hands in and gets back, and the SQLite implementation.
+//! The snapshot store: the types a caller hands in and gets back, and the SQLite implementation,
+//! with the refresh targets (`targets.rs`) in the same file.
 //!
 //! Only one store exists today, so there is no trait yet; PostgreSQL will bring one.
 
 mod sqlite;
+mod targets;
 
 #[cfg(test)]
 mod tests;
@@ -12,6 +14,7 @@ use std::fmt;
 use crate::LearnerKey;
 
 pub use sqlite::SqliteStore;
+pub use targets::{AddOutcome, DueTarget, NewTarget, TargetRecord};
 
 /// One learner's snapshot as the pipeline hands it to [`SqliteStore::put_snapshots`].
 ///
@@ -124,6 +127,11 @@ pub struct SnapshotMeta {
     pub sources: Vec<SourceFreshness>,
     /// Size of the stored gzip blob.
     pub compressed_bytes: u64,
+    /// Since when the document is stale: a refresh failed and the document was kept as it was
+    /// (DESIGN.md invariant 1). `None` when fresh; the first failure's time, not the latest.
+    pub stale_since: Option<String>,
+    /// Why the latest refresh failed (redacted), while stale.
+    pub stale_reason: Option<String>,
 }
 
 /// The start of a job run, for [`SqliteStore::begin_run`].

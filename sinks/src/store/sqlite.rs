@@ -20,8 +20,9 @@ use crate::key::is_lower_hex;
 use crate::{Error, LearnerKey, Result};
 
 /// Schema migrations; migration `i` brings the file to `PRAGMA user_version = i + 1`.
-/// `schema.sql` is the single source of version 1 (docs/cache.md shows it).
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+/// `schema.sql` is the single source of version 1, `schema_v2.sql` of the step to version 2
+/// (docs/cache.md shows both). A migration, once released, is never edited: add the next one.
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("schema_v2.sql")];
 
 /// How long a writer waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -30,13 +31,17 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const NOW_SQL: &str = "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 const META_COLUMNS: &str = "learner_key, content_hash, generated_date, elmo_version, run_id, \
-     checked_run_id, created_at, updated_at, checked_at, results, length(elmo_gz)";
+     checked_run_id, created_at, updated_at, checked_at, results, length(elmo_gz), stale_since, \
+     stale_reason";
+
+/// Column index of `elmo_gz` when selected after [`META_COLUMNS`].
+const ELMO_GZ_AFTER_META: usize = 13;
 
 /// The snapshot cache in a SQLite file.
 #[derive(Debug)]
 pub struct SqliteStore {
-    conn: Connection,
-    path: PathBuf,
+    pub(super) conn: Connection,
+    pub(super) path: PathBuf,
 }
 
 impl SqliteStore {
@@ -185,7 +190,7 @@ impl SqliteStore {
         let found = self
             .conn
             .query_row(&sql, [key.as_str()], |row| {
-                Ok((read_meta(row)?, row.get::<_, Vec<u8>>(11)?))
+                Ok((read_meta(row)?, row.get::<_, Vec<u8>>(ELMO_GZ_AFTER_META)?))
             })
             .optional()
             .map_err(self.err(&op))?;
@@ -385,7 +390,7 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(self.err(op))
     }
 
-    fn err(&self, op: &str) -> impl FnOnce(rusqlite::Error) -> Error + use<> {
+    pub(super) fn err(&self, op: &str) -> impl FnOnce(rusqlite::Error) -> Error + use<> {
         sql_err(&self.path, op)
     }
 }
@@ -465,7 +470,24 @@ impl BatchWriter<'_, '_> {
             }
         };
         self.replace_sources()?;
+        self.clear_stale_mark()?;
         Ok(outcome)
+    }
+
+    /// A snapshot confirmed by complete answers (written or unchanged) is fresh again. One built
+    /// from an incomplete answer keeps its mark: it still rests on a failed or partial fetch.
+    fn clear_stale_mark(&self) -> Result<()> {
+        if self.snapshot.sources.iter().any(|f| !f.complete) {
+            return Ok(());
+        }
+        self.tx
+            .execute(
+                "UPDATE snapshot SET stale_since = NULL, stale_reason = NULL \
+                 WHERE learner_key = ?1 AND stale_since IS NOT NULL",
+                [self.snapshot.learner_key.as_str()],
+            )
+            .map_err(self.err("clear stale mark"))?;
+        Ok(())
     }
 
     /// Writes the item's document, inserting the row or replacing its content; `created_at`
@@ -594,6 +616,8 @@ struct RawMeta {
     checked_at: String,
     results: u32,
     compressed_bytes: i64,
+    stale_since: Option<String>,
+    stale_reason: Option<String>,
 }
 
 impl RawMeta {
@@ -618,6 +642,8 @@ impl RawMeta {
             results: self.results,
             sources: Vec::new(),
             compressed_bytes,
+            stale_since: self.stale_since,
+            stale_reason: self.stale_reason,
         })
     }
 }
@@ -636,6 +662,8 @@ fn read_meta(row: &Row<'_>) -> rusqlite::Result<RawMeta> {
         checked_at: row.get(8)?,
         results: row.get(9)?,
         compressed_bytes: row.get(10)?,
+        stale_since: row.get(11)?,
+        stale_reason: row.get(12)?,
     })
 }
 
@@ -648,7 +676,7 @@ fn read_source(row: &Row<'_>, first: usize) -> rusqlite::Result<SourceFreshness>
     })
 }
 
-fn parse_stored_key(raw: &str, path: &Path, op: &str) -> Result<LearnerKey> {
+pub(super) fn parse_stored_key(raw: &str, path: &Path, op: &str) -> Result<LearnerKey> {
     raw.parse().map_err(|err| Error::Corrupt {
         path: path.to_owned(),
         op: op.to_owned(),
@@ -673,7 +701,7 @@ fn checked_prefix(prefix: &str) -> Result<String> {
     Ok(lower)
 }
 
-fn sql_err(path: &Path, op: &str) -> impl FnOnce(rusqlite::Error) -> Error + use<> {
+pub(super) fn sql_err(path: &Path, op: &str) -> impl FnOnce(rusqlite::Error) -> Error + use<> {
     let path = path.to_owned();
     let op = op.to_owned();
     move |source| Error::Sqlite {

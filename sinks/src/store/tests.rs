@@ -414,6 +414,8 @@ fn debug_output_never_shows_the_document() {
             results: 0,
             sources: Vec::new(),
             compressed_bytes: 0,
+            stale_since: None,
+            stale_reason: None,
         },
         elmo_xml: xml.to_vec(),
     };
@@ -565,7 +567,7 @@ fn newer_schema_version_is_refused() {
             err,
             Error::NewerSchema {
                 found: 99,
-                known: 1,
+                known: 2,
                 ..
             }
         ),
@@ -659,12 +661,584 @@ fn schema_refuses_a_learner_key_that_is_not_lower_hex() {
 
 #[test]
 fn cache_doc_shows_the_schema_unchanged() {
-    // docs/cache.md shows schema.sql; this keeps the file the single source.
+    // docs/cache.md shows schema.sql and schema_v2.sql; this keeps the files the single source.
     let doc_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/cache.md");
     let doc = std::fs::read_to_string(doc_path).expect("docs/cache.md is part of the repository");
-    let schema = include_str!("schema.sql");
-    assert!(
-        doc.contains(&format!("```sql\n{schema}```")),
-        "docs/cache.md must show sinks/src/store/schema.sql verbatim in a ```sql block"
+    for (name, schema) in [
+        ("schema.sql", include_str!("schema.sql")),
+        ("schema_v2.sql", include_str!("schema_v2.sql")),
+    ] {
+        assert!(
+            doc.contains(&format!("```sql\n{schema}```")),
+            "docs/cache.md must show sinks/src/store/{name} verbatim in a ```sql block"
+        );
+    }
+}
+
+// ---- Schema version 2: refresh targets and stale marks ----
+
+use crate::{LearnerSecret, TargetIdentity, TargetSeal};
+
+/// Synthetic identity codes: individual numbers 002–899, check characters computed
+/// (DDMMYYNNN mod 31 into `0123456789ABCDEFHJKLMNPRSTUVWXY`).
+const HETU_A: &str = "010190-123M";
+const HETU_B: &str = "311299-002K";
+const OID_C: &str = "1.2.246.562.24.00000000042";
+
+fn test_secret() -> LearnerSecret {
+    LearnerSecret::from_bytes(b"rikastin-test-secret-0123456789".to_vec()).expect("test secret")
+}
+
+fn hetu_identity(hetu: &str) -> TargetIdentity {
+    TargetIdentity::new(Some(hetu.to_owned()), None).expect("identity")
+}
+
+/// A target for `key`, sealed with a throwaway identity (the store never opens it).
+fn plain_target<'a>(key: &'a LearnerKey, added_at: &'a str) -> NewTarget<'a> {
+    NewTarget {
+        learner_key: key,
+        sealed_identity: &[1; 40],
+        added_at,
+    }
+}
+
+fn due_keys(store: &SqliteStore, now: &str, refresh: u64, retry: u64) -> Vec<LearnerKey> {
+    store
+        .due_targets(now, refresh, retry, None)
+        .expect("due_targets")
+        .into_iter()
+        .map(|t| t.learner_key)
+        .collect()
+}
+
+#[test]
+fn version_1_file_is_migrated_and_keeps_its_snapshots() {
+    let cache = Cache::new();
+    let k = key("a1");
+    let xml = b"<elmo>kept across the migration</elmo>";
+    {
+        // A file as a version-1 build left it.
+        let raw = cache.raw();
+        raw.execute_batch(include_str!("schema.sql")).unwrap();
+        raw.pragma_update(None, "user_version", 1).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, xml).unwrap();
+        let blob = gz.finish().unwrap();
+        raw.execute_batch(
+            "INSERT INTO run (run_id, started_at, config_label) \
+             VALUES ('r0', '2024-12-01T00:00:00Z', 'old');",
+        )
+        .unwrap();
+        raw.execute(
+            "INSERT INTO snapshot (learner_key, content_hash, generated_date, elmo_version, \
+             results, elmo_gz, run_id, checked_run_id, created_at, updated_at, checked_at) \
+             VALUES (?1, ?2, 'd', '1.7.0', 1, ?3, 'r0', 'r0', 't1', 't2', 't3')",
+            rusqlite::params![k.as_str(), hash(5), blob],
+        )
+        .unwrap();
+    }
+
+    let mut store = SqliteStore::open(&cache.path).expect("migrate version 1");
+    let version: i64 = cache
+        .raw()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    let snap = store.get_snapshot(&k).unwrap().expect("kept");
+    assert_eq!(snap.elmo_xml, xml);
+    assert_eq!(snap.meta.content_hash, hash(5));
+    assert_eq!(
+        (snap.meta.created_at.as_str(), snap.meta.updated_at.as_str()),
+        ("t1", "t2")
     );
+    assert_eq!(
+        (snap.meta.stale_since, snap.meta.stale_reason),
+        (None, None)
+    );
+    assert_eq!(store.count_targets().unwrap(), 0);
+
+    // The stale columns come with their check: a mark always has a reason.
+    let err = cache
+        .raw()
+        .execute("UPDATE snapshot SET stale_since = 't'", [])
+        .unwrap_err();
+    assert!(err.to_string().contains("CHECK constraint failed"), "{err}");
+
+    // The new parts work on the migrated file.
+    assert!(
+        store
+            .mark_stale(&k, "2025-01-01T00:00:00Z", "virta: 503")
+            .unwrap()
+    );
+    store
+        .add_targets(&[plain_target(&k, "2025-01-01T00:00:00Z")])
+        .unwrap();
+    drop(store);
+    let store = SqliteStore::open(&cache.path).expect("reopen at version 2");
+    assert_eq!(store.count_targets().unwrap(), 1);
+    assert_eq!(
+        store
+            .get_snapshot(&k)
+            .unwrap()
+            .unwrap()
+            .meta
+            .stale_reason
+            .as_deref(),
+        Some("virta: 503")
+    );
+}
+
+#[test]
+fn due_after_exactly_refresh_after_and_not_a_millisecond_before() {
+    let cache = Cache::new();
+    let mut store = cache.store();
+    let (ok, no_data, never) = (key("a"), key("b"), key("c"));
+    store
+        .add_targets(&[
+            plain_target(&never, "2025-01-01T00:00:00Z"),
+            plain_target(&ok, "2025-01-01T00:00:00Z"),
+            plain_target(&no_data, "2025-01-01T00:00:00Z"),
+        ])
+        .unwrap();
+    assert_eq!(
+        due_keys(&store, "2025-01-01T00:00:00Z", 3600, 600),
+        [ok.clone(), no_data.clone(), never.clone()],
+        "never attempted: due, in learner-key order"
+    );
+    store
+        .record_attempt(&ok, "2025-01-01T00:00:00Z", "ok", None)
+        .unwrap();
+    store
+        .record_attempt(&no_data, "2025-01-01T00:00:00.000Z", "no-data", None)
+        .unwrap();
+
+    assert_eq!(
+        due_keys(&store, "2025-01-01T00:59:59.999Z", 3600, 600),
+        std::slice::from_ref(&never)
+    );
+    // Exactly refresh_after, written three ways: the same instant.
+    for now in [
+        "2025-01-01T01:00:00Z",
+        "2025-01-01T01:00:00.000Z",
+        "2025-01-01T03:00:00+02:00",
+    ] {
+        assert_eq!(
+            due_keys(&store, now, 3600, 600),
+            [ok.clone(), no_data.clone(), never.clone()],
+            "{now}"
+        );
+    }
+    // A clock behind the last success: nothing is due but the never-tried target.
+    assert_eq!(
+        due_keys(&store, "2024-12-31T00:00:00Z", 3600, 600),
+        std::slice::from_ref(&never)
+    );
+    // Limit keeps the order.
+    let first = store
+        .due_targets("2025-01-01T01:00:00Z", 3600, 600, Some(2))
+        .unwrap();
+    assert_eq!(first.len(), 2);
+    assert_eq!(first[0].learner_key, ok);
+    assert!(
+        store
+            .due_targets("2025-01-01T01:00:00Z", 3600, 600, Some(0))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn failed_attempt_waits_out_the_retry_window() {
+    let cache = Cache::new();
+    let mut store = cache.store();
+    let (never_ok, once_ok) = (key("a"), key("b"));
+    store
+        .add_targets(&[
+            plain_target(&never_ok, "2025-01-01T00:00:00Z"),
+            plain_target(&once_ok, "2025-01-01T00:00:00Z"),
+        ])
+        .unwrap();
+    store
+        .record_attempt(&once_ok, "2025-01-01T00:00:00Z", "ok", None)
+        .unwrap();
+    // Both fail at 02:00; once_ok's success is older than refresh_after by then.
+    for k in [&never_ok, &once_ok] {
+        store
+            .record_attempt(k, "2025-01-01T02:00:00Z", "dead-letter", Some("virta: 503"))
+            .unwrap();
+    }
+    assert!(due_keys(&store, "2025-01-01T02:09:59.999Z", 3600, 600).is_empty());
+    assert_eq!(
+        due_keys(&store, "2025-01-01T02:10:00Z", 3600, 600),
+        [never_ok.clone(), once_ok.clone()]
+    );
+
+    // A success resets the policy to refresh_after.
+    store
+        .record_attempt(&once_ok, "2025-01-01T02:10:00Z", "ok", None)
+        .unwrap();
+    assert_eq!(
+        due_keys(&store, "2025-01-01T02:30:00Z", 3600, 600),
+        std::slice::from_ref(&never_ok)
+    );
+    let record = store.get_target(&once_ok).unwrap().unwrap();
+    assert_eq!(record.attempts, 3);
+    assert_eq!(
+        record.last_success_at.as_deref(),
+        Some("2025-01-01T02:10:00Z")
+    );
+    assert_eq!(record.last_outcome.as_deref(), Some("ok"));
+    assert_eq!(record.last_error, None);
+    let record = store.get_target(&never_ok).unwrap().unwrap();
+    assert_eq!(record.last_success_at, None);
+    assert_eq!(record.last_error.as_deref(), Some("virta: 503"));
+}
+
+#[test]
+fn re_adding_replaces_the_sealed_identity_and_keeps_history() {
+    let cache = Cache::new();
+    let mut store = cache.store();
+    let (a, b) = (key("a"), key("b"));
+    let outcome = store
+        .add_targets(&[
+            plain_target(&a, "2025-01-01T00:00:00Z"),
+            plain_target(&b, "2025-01-01T00:00:00Z"),
+        ])
+        .unwrap();
+    assert_eq!(
+        outcome,
+        AddOutcome {
+            added: 2,
+            already_present: 0
+        }
+    );
+    store
+        .record_attempt(&a, "2025-01-02T00:00:00Z", "ok", None)
+        .unwrap();
+
+    let resealed = NewTarget {
+        sealed_identity: &[2; 50],
+        ..plain_target(&a, "2025-02-01T00:00:00Z")
+    };
+    let c = key("c");
+    let outcome = store
+        .add_targets(&[
+            resealed,
+            plain_target(&c, "2025-02-01T00:00:00Z"),
+            plain_target(&c, "2025-02-01T00:00:00Z"),
+        ])
+        .unwrap();
+    assert_eq!(
+        outcome,
+        AddOutcome {
+            added: 1,
+            already_present: 2
+        }
+    );
+    assert_eq!(store.count_targets().unwrap(), 3);
+    let record = store.get_target(&a).unwrap().unwrap();
+    assert_eq!(record.sealed_identity, resealed.sealed_identity);
+    assert_eq!(record.added_at, "2025-01-01T00:00:00Z");
+    assert_eq!(record.attempts, 1);
+    assert_eq!(
+        record.last_success_at.as_deref(),
+        Some("2025-01-02T00:00:00Z")
+    );
+}
+
+#[test]
+fn bad_target_input_is_refused_with_what_was_expected() {
+    let cache = Cache::new();
+    let mut store = cache.store();
+    let (a, b) = (key("a"), key("b"));
+
+    // One bad item: nothing of the batch is added, and the error names the item and field.
+    let err = store
+        .add_targets(&[
+            plain_target(&a, "2025-01-01T00:00:00Z"),
+            plain_target(&b, "yesterday"),
+        ])
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidTargetInput {
+                field: "added_at",
+                ..
+            }
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("item 1") && shown.contains(b.as_str()),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("RFC 3339") && !shown.contains("yesterday"),
+        "{shown}"
+    );
+    assert_eq!(store.count_targets().unwrap(), 0);
+
+    let empty = NewTarget {
+        sealed_identity: &[],
+        ..plain_target(&a, "2025-01-01T00:00:00Z")
+    };
+    let err = store.add_targets(&[empty]).unwrap_err();
+    assert!(err.to_string().contains("sealed_identity"), "{err}");
+
+    // A date SQLite cannot read, in the right shape.
+    let err = store
+        .due_targets("2025-13-01T00:00:00Z", 1, 1, None)
+        .unwrap_err();
+    assert!(err.to_string().contains("not a real date"), "{err}");
+    assert!(store.due_targets("now", 1, 1, None).is_err());
+
+    let err = store
+        .record_attempt(&a, "2025-01-01T00:00:00Z", "ok", None)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::UnknownTarget { learner_key, .. } if learner_key == a.as_str()),
+        "{err}"
+    );
+    store
+        .add_targets(&[plain_target(&a, "2025-01-01T00:00:00Z")])
+        .unwrap();
+    let err = store
+        .record_attempt(&a, "2025-01-01T00:00:00Z", "unchanged", None)
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        shown.contains("outcome") && shown.contains("ok, no-data") && shown.contains("dead-letter"),
+        "{shown}"
+    );
+    let err = store
+        .mark_stale(&a, "2025-01-01", "virta: 503")
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidTargetInput { field: "at", .. }),
+        "{err}"
+    );
+    assert_eq!(store.get_target(&a).unwrap().unwrap().attempts, 0);
+}
+
+/// Every column of a snapshot row except the stale mark, as SQLite holds it.
+fn row_without_stale_mark(raw: &Connection, key: &LearnerKey) -> Vec<rusqlite::types::Value> {
+    raw.query_row(
+        "SELECT learner_key, content_hash, generated_date, elmo_version, results, elmo_gz, \
+         run_id, checked_run_id, created_at, updated_at, checked_at FROM snapshot \
+         WHERE learner_key = ?1",
+        [key.as_str()],
+        |row| (0..11).map(|i| row.get(i)).collect(),
+    )
+    .expect("snapshot row")
+}
+
+#[test]
+fn mark_stale_keeps_the_document_and_a_complete_put_clears_the_mark() {
+    let cache = Cache::new();
+    let mut store = cache.store();
+    let k = key("a");
+    let (h1, h2) = (hash(1), hash(2));
+    let complete = virta("2025-01-31T10:00:00Z", true);
+    let partial = virta("2025-02-01T10:00:00Z", false);
+    store
+        .put_snapshots(&[new_snapshot(&k, b"<elmo>v1</elmo>", &h1, "r1", &complete)])
+        .unwrap();
+    let before = row_without_stale_mark(&cache.raw(), &k);
+
+    assert!(
+        store
+            .mark_stale(&k, "2025-02-01T10:00:00Z", "virta: timeout")
+            .unwrap()
+    );
+    assert!(
+        store
+            .mark_stale(&k, "2025-02-02T10:00:00Z", "virta: 503")
+            .unwrap()
+    );
+    assert_eq!(
+        row_without_stale_mark(&cache.raw(), &k),
+        before,
+        "byte for byte"
+    );
+    let meta = store.get_snapshot(&k).unwrap().unwrap().meta;
+    assert_eq!(
+        meta.stale_since.as_deref(),
+        Some("2025-02-01T10:00:00Z"),
+        "first failure"
+    );
+    assert_eq!(
+        meta.stale_reason.as_deref(),
+        Some("virta: 503"),
+        "latest reason"
+    );
+    assert_eq!(store.list_snapshots().unwrap()[0], meta);
+    assert!(
+        !store
+            .mark_stale(&key("b"), "2025-02-01T10:00:00Z", "x")
+            .unwrap()
+    );
+
+    // Same content from an incomplete answer: still stale.
+    let outcome = store
+        .put_snapshots(&[new_snapshot(&k, b"<elmo>v1</elmo>", &h1, "r2", &partial)])
+        .unwrap();
+    assert_eq!(outcome, [WriteOutcome::Unchanged]);
+    assert!(
+        store
+            .get_snapshot(&k)
+            .unwrap()
+            .unwrap()
+            .meta
+            .stale_since
+            .is_some()
+    );
+
+    // Same content from complete answers: fresh again, document untouched.
+    let outcome = store
+        .put_snapshots(&[new_snapshot(&k, b"<elmo>v1</elmo>", &h1, "r2", &complete)])
+        .unwrap();
+    assert_eq!(outcome, [WriteOutcome::Unchanged]);
+    let snap = store.get_snapshot(&k).unwrap().unwrap();
+    assert_eq!(
+        (snap.meta.stale_since, snap.meta.stale_reason),
+        (None, None)
+    );
+    assert_eq!(snap.elmo_xml, b"<elmo>v1</elmo>");
+
+    // A written document clears the mark too.
+    store
+        .mark_stale(&k, "2025-02-03T10:00:00Z", "koski: 503")
+        .unwrap();
+    let outcome = store
+        .put_snapshots(&[new_snapshot(&k, b"<elmo>v2</elmo>", &h2, "r3", &complete)])
+        .unwrap();
+    assert_eq!(outcome, [WriteOutcome::Written]);
+    assert_eq!(
+        store.get_snapshot(&k).unwrap().unwrap().meta.stale_since,
+        None
+    );
+}
+
+#[test]
+fn sealed_targets_round_trip_through_the_store_and_fail_when_moved_or_altered() {
+    let cache = Cache::new();
+    let mut store = cache.store();
+    let secret = test_secret();
+    let seal = TargetSeal::new(&secret);
+    let ids = [
+        hetu_identity(HETU_A),
+        TargetIdentity::new(Some(HETU_B.to_owned()), Some(OID_C.to_owned())).unwrap(),
+        TargetIdentity::new(None, Some(OID_C.to_owned())).unwrap(),
+    ];
+    let sealed: Vec<(LearnerKey, Vec<u8>)> = ids
+        .iter()
+        .map(|id| {
+            let learner_key = id.learner_key(&secret);
+            let bytes = seal.seal(&learner_key, id);
+            (learner_key, bytes)
+        })
+        .collect();
+    let targets: Vec<NewTarget<'_>> = sealed
+        .iter()
+        .map(|(learner_key, bytes)| NewTarget {
+            learner_key,
+            sealed_identity: bytes,
+            added_at: "2025-01-01T00:00:00Z",
+        })
+        .collect();
+    store.add_targets(&targets).unwrap();
+
+    let due = store
+        .due_targets("2025-01-01T00:00:00Z", 60, 60, None)
+        .unwrap();
+    assert_eq!(due.len(), 3);
+    for target in &due {
+        let opened = seal
+            .open(&target.learner_key, &target.sealed_identity)
+            .unwrap();
+        assert_eq!(opened.learner_key(&secret), target.learner_key);
+        assert!(ids.contains(&opened));
+    }
+
+    let other = TargetSeal::new(
+        &LearnerSecret::from_bytes(b"a-rotated-secret-of-enough-bytes".to_vec()).unwrap(),
+    );
+    let err = other
+        .open(&due[0].learner_key, &due[0].sealed_identity)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(due[0].learner_key.as_str()),
+        "{err}"
+    );
+
+    // Moved to another row, or altered in the file: neither opens.
+    let raw = cache.raw();
+    let (a, b) = (&due[0].learner_key, &due[1].learner_key);
+    raw.execute(
+        "UPDATE target SET sealed_identity = (SELECT sealed_identity FROM target \
+         WHERE learner_key = ?2) WHERE learner_key = ?1",
+        [a.as_str(), b.as_str()],
+    )
+    .unwrap();
+    let moved = store.get_target(a).unwrap().unwrap().sealed_identity;
+    assert!(matches!(seal.open(a, &moved), Err(Error::SealOpen { .. })));
+    let mut flipped = store.get_target(b).unwrap().unwrap().sealed_identity;
+    flipped[20] ^= 1;
+    raw.execute(
+        "UPDATE target SET sealed_identity = ?2 WHERE learner_key = ?1",
+        rusqlite::params![b.as_str(), flipped],
+    )
+    .unwrap();
+    let altered = store.get_target(b).unwrap().unwrap().sealed_identity;
+    assert_eq!(altered, flipped);
+    let err = seal.open(b, &altered).unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(
+        !shown.contains(HETU_A) && !shown.contains(HETU_B),
+        "{shown}"
+    );
+}
+
+#[test]
+fn cache_files_hold_no_identity_code_in_clear() {
+    let cache = Cache::new();
+    let secret = test_secret();
+    let seal = TargetSeal::new(&secret);
+    {
+        let mut store = cache.store();
+        let id = TargetIdentity::new(Some(HETU_A.to_owned()), Some(OID_C.to_owned())).unwrap();
+        let learner_key = id.learner_key(&secret);
+        store
+            .add_targets(&[NewTarget {
+                sealed_identity: &seal.seal(&learner_key, &id),
+                learner_key: &learner_key,
+                added_at: "2025-01-01T00:00:00Z",
+            }])
+            .unwrap();
+        store
+            .record_attempt(
+                &learner_key,
+                "2025-01-01T00:01:00Z",
+                "failed",
+                Some("virta: ***"),
+            )
+            .unwrap();
+    }
+    // The main file and, while any is left, its write-ahead log.
+    let mut bytes = Vec::new();
+    for suffix in ["", "-wal"] {
+        let path = PathBuf::from(format!("{}{suffix}", cache.path.display()));
+        if let Ok(content) = std::fs::read(&path) {
+            bytes.extend(content);
+        }
+    }
+    assert!(bytes.len() > 4096, "read the cache: {} bytes", bytes.len());
+    for needle in [HETU_A, OID_C, "010190123"] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "an identity value is in the cache files in clear"
+        );
+    }
 }
