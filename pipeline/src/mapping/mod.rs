@@ -1,15 +1,18 @@
-//! The mapping engine: YAML rules (`mappings/`) applied to VIRTA records to build ELMO.
+//! The mapping engine: YAML rules (`mappings/`) applied to VIRTA and KOSKI records to build ELMO.
 //!
 //! [`Mappings::load`] reads and cross-checks the rule files before anything is fetched
 //! (DESIGN.md invariant 6); [`virta::map_learner`] is a pure function from one learner's
-//! records to an ELMO document plus the list of records it kept out, with reasons.
+//! records to an ELMO document plus the list of records it kept out, with reasons, and
+//! [`koski::map_oppija`] does the same for a KOSKI answer, giving one report per oppilaitos.
 
+pub mod koski;
 mod rules;
 pub mod virta;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub use koski::KoskiRules;
 pub use rules::{Institution, VirtaRules, parse_month_day};
 
 use crate::yaml::{ConfigError, YamlFile};
@@ -19,6 +22,8 @@ use crate::yaml::{ConfigError, YamlFile};
 pub struct Mappings {
     /// `virta.yaml`.
     pub virta: VirtaRules,
+    /// `koski.yaml`.
+    pub koski: KoskiRules,
     /// `institutions.yaml`, by Myontaja code.
     pub institutions: BTreeMap<String, Institution>,
     /// The files that were read, for the run report.
@@ -26,17 +31,20 @@ pub struct Mappings {
 }
 
 impl Mappings {
-    /// Loads `virta.yaml` from `dir` and the institutions table it names.
+    /// Loads `virta.yaml` from `dir` and the institutions table it names, then `koski.yaml`.
     pub fn load(dir: &Path) -> Result<Self, ConfigError> {
         let rules_path = dir.join("virta.yaml");
         let virta = rules::load_rules(&YamlFile::read(&rules_path)?)?;
         let institutions_path = rules::institutions_path(&rules_path, &virta);
         let institutions =
             rules::load_institutions(&YamlFile::read(&institutions_path)?)?.institutions;
+        let koski_path = dir.join("koski.yaml");
+        let koski = koski::load_rules(&YamlFile::read(&koski_path)?)?;
         Ok(Self {
             virta,
+            koski,
             institutions,
-            files: vec![rules_path, institutions_path],
+            files: vec![rules_path, institutions_path, koski_path],
         })
     }
 }

@@ -164,30 +164,41 @@ pub const VIRTA_SCALES: [&str; 7] = [
 /// The ELMO LOS types a rule may name.
 pub const LOS_TYPES: [&str; 4] = ["Degree Programme", "Module", "Course", "Class"];
 
+/// A record rule either maps to a LOS type ELMO knows or excludes with a reason, never both.
+pub(super) fn los_type_or_exclude(
+    file: &YamlFile,
+    path: &str,
+    los_type: Option<&str>,
+    exclude: Option<&str>,
+) -> Result<(), ConfigError> {
+    match (los_type, exclude) {
+        (Some(t), None) if !LOS_TYPES.contains(&t) => Err(file.invalid(
+            &format!("{path}.los_type"),
+            &format!("los_type: {t}"),
+            format!(
+                "unknown LOS type `{t}`, expected one of {}",
+                LOS_TYPES.join(", ")
+            ),
+        )),
+        (Some(_), None) | (None, Some(_)) => Ok(()),
+        _ => Err(file.invalid(
+            path,
+            "",
+            "a rule needs exactly one of `los_type` or `exclude`".into(),
+        )),
+    }
+}
+
 pub(super) fn load_rules(file: &YamlFile) -> Result<VirtaRules, ConfigError> {
     let rules: VirtaRules = file.parse()?;
     for (i, rule) in rules.attainments.iter().enumerate() {
         let path = format!("attainments[{i}]");
-        match (&rule.los_type, &rule.exclude) {
-            (Some(t), None) if !LOS_TYPES.contains(&t.as_str()) => {
-                return Err(file.invalid(
-                    &format!("{path}.los_type"),
-                    &format!("los_type: {t}"),
-                    format!(
-                        "unknown LOS type `{t}`, expected one of {}",
-                        LOS_TYPES.join(", ")
-                    ),
-                ));
-            }
-            (Some(_), None) | (None, Some(_)) => {}
-            _ => {
-                return Err(file.invalid(
-                    &path,
-                    "",
-                    "a rule needs exactly one of `los_type` or `exclude`".into(),
-                ));
-            }
-        }
+        los_type_or_exclude(
+            file,
+            &path,
+            rule.los_type.as_deref(),
+            rule.exclude.as_deref(),
+        )?;
     }
     if !matches!(rules.credit.place.as_str(), "leaves" | "roots") {
         return Err(file.invalid(

@@ -574,7 +574,7 @@ fn ymd(year: impl std::fmt::Display, (m, d): (u32, u32)) -> Option<Date> {
     format!("{year:0>4}-{m:02}-{d:02}").parse().ok()
 }
 
-fn lang_texts(map: &BTreeMap<String, String>, f: impl Fn(&str) -> String) -> Vec<Text> {
+pub(crate) fn lang_texts(map: &BTreeMap<String, String>, f: impl Fn(&str) -> String) -> Vec<Text> {
     // English first: clients that show one language show the first (elmo.md §2.3).
     let en = map.get_key_value("en");
     en.into_iter()
@@ -625,7 +625,7 @@ fn titles(rec: &Opintosuoritus, omit: &[String]) -> Vec<Text> {
     out
 }
 
-fn issuer(myontaja: &str, inst: &super::Institution) -> Issuer {
+pub(crate) fn issuer(myontaja: &str, inst: &super::Institution) -> Issuer {
     let mut identifiers = vec![Identifier {
         kind: "schac".into(),
         value: inst.schac.clone(),
@@ -695,7 +695,7 @@ fn learner(records: &[&Opiskelija], maps: &Mappings) -> Learner {
 
 /// The birth date in a henkilötunnus: DDMMYY and the century sign (virta.md §2.5; the 2023
 /// reform added B–F for the 2000s and U–Y for the 1900s).
-fn birth_date(hetu: &str) -> Option<Date> {
+pub(crate) fn birth_date(hetu: &str) -> Option<Date> {
     let b = hetu.as_bytes();
     if b.len() < 7 || !b[..6].iter().all(u8::is_ascii_digit) {
         return None;
