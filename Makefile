@@ -3,7 +3,7 @@ CARGO ?= cargo
 SHARED ?= ../shared
 RIKASTIN := target/debug/rikastin
 
-.PHONY: build run test lint fmt data clean help
+.PHONY: build run run-live test lint fmt data clean help
 
 help:            ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -13,6 +13,9 @@ build:           ## build every crate (debug)
 
 run: build       ## build ELMO snapshots for data/ into var/cache.sqlite and print the summary
 	$(RIKASTIN) run --config data/pipeline.yaml
+
+run-live: build  ## the same job over HTTP: start the stand-in VIRTA/KOSKI servers, add the demo targets, run
+	SHARED=$(SHARED) scripts/run-live
 
 test:            ## unit, golden and end-to-end tests (needs xmllint: apt-get install libxml2-utils)
 	$(CARGO) build --workspace --bins
@@ -25,9 +28,10 @@ lint:            ## formatting and clippy, warnings are errors
 fmt:             ## format the code
 	$(CARGO) fmt --all
 
-data:            ## regenerate the synthetic VIRTA answers of the embedded default
+data:            ## regenerate the synthetic VIRTA answers of the embedded default and data/targets.csv
 	$(CARGO) run --quiet -p rikastin-synth -- --learners 24 --seed 2026 \
-	  --out data/recorded/virta/OpiskelijanKaikkiTiedot --secret-file data/learner-key.secret
+	  --out data/recorded/virta/OpiskelijanKaikkiTiedot --secret-file data/learner-key.secret \
+	  --targets-csv data/targets.csv
 
 clean:           ## remove build output and the local cache
 	$(CARGO) clean

@@ -39,6 +39,19 @@ impl TestDir {
         Self::with(recorded, &repo().join("mappings"))
     }
 
+    /// The embedded default's recordings, VIRTA and KOSKI, with the cache in a temporary folder.
+    pub fn embedded() -> Self {
+        let t = Self::with_recordings(&repo().join("data/recorded/virta/OpiskelijanKaikkiTiedot"));
+        let koski = format!(
+            "  koski:\n    recorded_dir: {}\n",
+            repo().join("data/recorded/koski/oppija").display()
+        );
+        let mut yaml = std::fs::read_to_string(t.config()).expect("config written");
+        yaml.push_str(&koski);
+        std::fs::write(t.config(), yaml).expect("write config");
+        t
+    }
+
     /// Same, with another mapping folder.
     pub fn with(recorded: &Path, mappings: &Path) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rikastin_sources::http::HttpConfig;
 use serde::Deserialize;
 
 use crate::yaml::{ConfigError, YamlFile};
@@ -21,6 +22,9 @@ pub struct PipelineFile {
     pub learner_key: LearnerKeySection,
     /// Where records come from.
     pub sources: SourcesSection,
+    /// Refresh policy for runs over HTTP.
+    #[serde(default)]
+    pub targets: Option<TargetsSection>,
 }
 
 /// `cache`.
@@ -47,16 +51,171 @@ pub struct LearnerKeySection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourcesSection {
-    /// VIRTA.
+    /// VIRTA, the higher-education register.
     pub virta: VirtaSection,
+    /// KOSKI, every other level; optional.
+    #[serde(default)]
+    pub koski: Option<KoskiSection>,
 }
 
-/// `sources.virta`.
+/// `sources.virta`: recorded answers or the SOAP service, never both.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VirtaSection {
-    /// Folder of recorded `OpiskelijanKaikkiTiedot` responses, one file per learner.
-    pub recorded_dir: PathBuf,
+    /// Folder of recorded `OpiskelijanKaikkiTiedot` responses, one file per learner, named by
+    /// learner key.
+    #[serde(default)]
+    pub recorded_dir: Option<PathBuf>,
+    /// The SOAP endpoint and how hard to press it.
+    #[serde(default)]
+    pub http: Option<HttpConfig>,
+    /// The `Kutsuja` block; required with `http`.
+    #[serde(default)]
+    pub credentials: Option<VirtaCredentials>,
+}
+
+/// `sources.virta.credentials`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VirtaCredentials {
+    /// Calling system (`jarjestelma`), as agreed with CSC.
+    pub jarjestelma: String,
+    /// User name in that system (`tunnus`).
+    pub tunnus: String,
+    /// Environment variable holding the password (`avain`); wins over `avain_file`.
+    #[serde(default)]
+    pub avain_env: Option<String>,
+    /// File holding the password.
+    #[serde(default)]
+    pub avain_file: Option<PathBuf>,
+}
+
+/// `sources.koski`: recorded answers or the REST API, never both.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KoskiSection {
+    /// Folder of recorded `GET /koski/api/oppija/{oid}` answers, named by learner key.
+    #[serde(default)]
+    pub recorded_dir: Option<PathBuf>,
+    /// The API base, e.g. `https://virkailija.opintopolku.fi/koski`.
+    #[serde(default)]
+    pub http: Option<HttpConfig>,
+    /// HTTP Basic credentials; required with `http`.
+    #[serde(default)]
+    pub credentials: Option<KoskiCredentials>,
+}
+
+/// `sources.koski.credentials`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KoskiCredentials {
+    /// The service user.
+    pub username: String,
+    /// Environment variable holding the password; wins over `password_file`.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// File holding the password.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+}
+
+/// `targets`: which learners a run over HTTP refreshes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsSection {
+    /// A learner refreshed less than this long ago is not due.
+    #[serde(default = "default_refresh_after_hours")]
+    pub refresh_after_hours: u64,
+    /// A learner whose last attempt failed waits this long before the next.
+    #[serde(default = "default_retry_after_minutes")]
+    pub retry_after_minutes: u64,
+    /// At most this many learners per run; none means every due target.
+    #[serde(default)]
+    pub max_per_run: Option<usize>,
+}
+
+const fn default_refresh_after_hours() -> u64 {
+    24 * 7
+}
+const fn default_retry_after_minutes() -> u64 {
+    60
+}
+
+impl Default for TargetsSection {
+    fn default() -> Self {
+        Self {
+            refresh_after_hours: default_refresh_after_hours(),
+            retry_after_minutes: default_retry_after_minutes(),
+            max_per_run: None,
+        }
+    }
+}
+
+/// Where a source's answers come from.
+#[derive(Debug)]
+pub enum Transport<C> {
+    /// A folder of recorded answers.
+    Recorded(PathBuf),
+    /// The service over HTTP, with where its password is.
+    Http {
+        /// Endpoint, pace, retries.
+        http: HttpConfig,
+        /// Credentials, password not yet read.
+        credentials: C,
+    },
+}
+
+/// A password's place: an environment variable, a file, or both (the variable wins).
+#[derive(Debug, Clone)]
+pub struct SecretPlace {
+    /// The key that names it, for messages, e.g. `sources.virta.credentials`.
+    pub key: String,
+    /// Environment variable.
+    pub env: Option<String>,
+    /// File.
+    pub file: Option<PathBuf>,
+}
+
+impl SecretPlace {
+    /// Reads the secret, and says where it came from (for an error that names the credential).
+    pub fn read(&self) -> Result<(String, String), String> {
+        if let Some(var) = &self.env
+            && let Ok(value) = std::env::var(var)
+            && !value.is_empty()
+        {
+            return Ok((value, format!("${var}")));
+        }
+        if let Some(file) = &self.file {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("{}: cannot read {}: {e}", self.key, file.display()))?;
+            return Ok((text.trim_end().to_owned(), file.display().to_string()));
+        }
+        Err(format!(
+            "{}: set the environment variable {} or give a file",
+            self.key,
+            self.env.as_deref().unwrap_or("(none named)")
+        ))
+    }
+}
+
+/// VIRTA credentials, password not yet read.
+#[derive(Debug)]
+pub struct VirtaLogin {
+    /// `jarjestelma`.
+    pub jarjestelma: String,
+    /// `tunnus`.
+    pub tunnus: String,
+    /// Where `avain` is.
+    pub avain: SecretPlace,
+}
+
+/// KOSKI credentials, password not yet read.
+#[derive(Debug)]
+pub struct KoskiLogin {
+    /// User.
+    pub username: String,
+    /// Where the password is.
+    pub password: SecretPlace,
 }
 
 /// The config with paths resolved; nothing opened yet.
@@ -70,8 +229,12 @@ pub struct Config {
     pub sqlite_path: PathBuf,
     /// Secret source.
     pub learner_key: LearnerKeySection,
-    /// VIRTA recordings folder.
-    pub virta_recorded_dir: PathBuf,
+    /// VIRTA.
+    pub virta: Transport<VirtaLogin>,
+    /// KOSKI, when configured.
+    pub koski: Option<Transport<KoskiLogin>>,
+    /// Refresh policy for runs over HTTP.
+    pub targets: TargetsSection,
 }
 
 impl Config {
@@ -91,13 +254,143 @@ impl Config {
             secret_env: raw.learner_key.secret_env,
             secret_file: raw.learner_key.secret_file.map(|f| resolve(base, &f)),
         };
+        let v = raw.sources.virta;
+        let virta = transport(
+            &yaml,
+            base,
+            "virta",
+            v.recorded_dir,
+            v.http,
+            v.credentials,
+            |c| VirtaLogin {
+                jarjestelma: c.jarjestelma,
+                tunnus: c.tunnus,
+                avain: SecretPlace {
+                    key: "sources.virta.credentials.avain".into(),
+                    env: c.avain_env,
+                    file: c.avain_file.map(|f| resolve(base, &f)),
+                },
+            },
+        )?;
+        let koski = match raw.sources.koski {
+            None => None,
+            Some(k) => Some(transport(
+                &yaml,
+                base,
+                "koski",
+                k.recorded_dir,
+                k.http,
+                k.credentials,
+                |c| KoskiLogin {
+                    username: c.username,
+                    password: SecretPlace {
+                        key: "sources.koski.credentials.password".into(),
+                        env: c.password_env,
+                        file: c.password_file.map(|f| resolve(base, &f)),
+                    },
+                },
+            )?),
+        };
+        if let (Transport::Recorded(_), Some(Transport::Http { .. }))
+        | (Transport::Http { .. }, Some(Transport::Recorded(_))) = (&virta, &koski)
+        {
+            return Err(yaml.invalid(
+                "sources.koski",
+                "koski:",
+                "VIRTA and KOSKI must both be recorded or both be HTTP: a run reads recordings or \
+                 refreshes targets, not both"
+                    .into(),
+            ));
+        }
         Ok(Self {
             file: path.to_owned(),
             mappings: resolve(base, &raw.mappings),
             sqlite_path: resolve(base, &raw.cache.sqlite_path),
             learner_key,
-            virta_recorded_dir: resolve(base, &raw.sources.virta.recorded_dir),
+            virta,
+            koski,
+            targets: raw.targets.unwrap_or_default(),
         })
+    }
+}
+
+/// Checks that a source has exactly one transport, and that HTTP comes with credentials.
+fn transport<C: CredentialKeys, L>(
+    yaml: &YamlFile,
+    base: &Path,
+    name: &str,
+    recorded_dir: Option<PathBuf>,
+    http: Option<HttpConfig>,
+    credentials: Option<C>,
+    login: impl FnOnce(C) -> L,
+) -> Result<Transport<L>, ConfigError> {
+    let at = |key: &str| format!("sources.{name}.{key}");
+    match (recorded_dir, http, credentials) {
+        (Some(dir), None, None) => Ok(Transport::Recorded(resolve(base, &dir))),
+        (None, Some(http), Some(credentials)) => {
+            if let Err(message) = http.validate() {
+                let key = message.split(':').next().unwrap_or_default().to_owned();
+                return Err(yaml.invalid(&at(&format!("http.{key}")), &format!("{key}:"), message));
+            }
+            if !credentials.has_secret() {
+                return Err(yaml.invalid(
+                    &at("credentials"),
+                    "credentials:",
+                    format!(
+                        "give `{}` (an environment variable) or `{}`",
+                        C::ENV,
+                        C::FILE
+                    ),
+                ));
+            }
+            Ok(Transport::Http {
+                http,
+                credentials: login(credentials),
+            })
+        }
+        (None, Some(_), None) => Err(yaml.invalid(
+            &at("http"),
+            &format!("{name}:"),
+            "`http` needs `credentials` beside it".into(),
+        )),
+        (Some(_), None, Some(_)) => Err(yaml.invalid(
+            &at("credentials"),
+            "credentials:",
+            "`credentials` belong with `http`; recorded answers need none".into(),
+        )),
+        (Some(_), Some(_), _) => Err(yaml.invalid(
+            &at("recorded_dir"),
+            "recorded_dir:",
+            "give `recorded_dir` or `http`, not both".into(),
+        )),
+        (None, None, _) => Err(yaml.invalid(
+            &format!("sources.{name}"),
+            &format!("{name}:"),
+            "give `recorded_dir` (recorded answers) or `http` (the live service)".into(),
+        )),
+    }
+}
+
+/// The two ways a credentials section names its secret.
+trait CredentialKeys {
+    const ENV: &'static str;
+    const FILE: &'static str;
+    fn has_secret(&self) -> bool;
+}
+
+impl CredentialKeys for VirtaCredentials {
+    const ENV: &'static str = "avain_env";
+    const FILE: &'static str = "avain_file";
+    fn has_secret(&self) -> bool {
+        self.avain_env.is_some() || self.avain_file.is_some()
+    }
+}
+
+impl CredentialKeys for KoskiCredentials {
+    const ENV: &'static str = "password_env";
+    const FILE: &'static str = "password_file";
+    fn has_secret(&self) -> bool {
+        self.password_env.is_some() || self.password_file.is_some()
     }
 }
 
@@ -155,11 +448,10 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/pipeline.yaml");
         let config = Config::load(&path).unwrap();
         assert!(config.sqlite_path.ends_with("var/cache.sqlite"));
-        assert!(
-            config.virta_recorded_dir.is_dir(),
-            "{:?}",
-            config.virta_recorded_dir
-        );
+        let Transport::Recorded(dir) = &config.virta else {
+            panic!("the embedded default reads recordings")
+        };
+        assert!(dir.is_dir(), "{dir:?}");
         assert!(config.mappings.join("virta.yaml").is_file());
     }
 

@@ -8,4 +8,5 @@ pub mod config;
 pub mod learners;
 pub mod mapping;
 pub mod run;
+pub mod targets;
 pub mod yaml;

@@ -6,19 +6,26 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use rikastin::config::Config;
+use rikastin::config::{Config, Transport};
 use rikastin::mapping::Mappings;
+use rikastin::run::live::Live;
+use rikastin::run::recorded::Recorded;
 use rikastin::run::{Job, Summary};
-use rikastin_sinks::{LearnerSecret, SqliteStore};
+use rikastin_sinks::{LearnerSecret, NewTarget, SqliteStore, TargetSeal};
+use rikastin_sources::RecordedFolder;
+use rikastin_sources::koski::{KoskiClient, KoskiLogin};
+use rikastin_sources::virta::{Kutsuja, VirtaClient};
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  done: every learner was written or unchanged; the file is clean
   1  done, but some learners failed (see the summary); the file has errors
   2  could not do the job: bad configuration, unreadable input, cache error,
-     or a run that wrote nothing (unless --allow-empty)";
+     or a run that wrote nothing (unless --allow-empty)
+  3  a source refused our credentials (HTTP 401/403): the run stopped at once;
+     the message names the credential to fix";
 
-/// Rikastin enriches Finnish study records (VIRTA) into ELMO 1.7 snapshots for EMREX.
+/// Rikastin enriches Finnish study records (VIRTA, KOSKI) into ELMO 1.7 snapshots for EMREX.
 #[derive(Parser)]
 #[command(name = "rikastin", version, after_help = EXIT_CODES)]
 struct Cli {
@@ -28,7 +35,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Build an ELMO snapshot for every recorded learner and store it in the cache.
+    /// Build ELMO snapshots and store them in the cache: for every recorded learner when the
+    /// sources are recorded folders, or for the due targets (see `targets add`) when they are
+    /// HTTP services.
     #[command(after_help = EXIT_CODES)]
     Run {
         /// The pipeline configuration.
@@ -84,6 +93,33 @@ enum Cmd {
         #[command(subcommand)]
         command: MappingsCmd,
     },
+    /// Whom a run over HTTP refreshes.
+    Targets {
+        #[command(subcommand)]
+        command: TargetsCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum TargetsCmd {
+    /// Add learners from a CSV with a header line and the columns `henkilotunnus` and/or
+    /// `oppijanumero`. Identity codes are stored sealed (encrypted with a key derived from the
+    /// learner-key secret), never in clear. Every bad row is reported by line; nothing is added
+    /// unless every row is good.
+    #[command(after_help = EXIT_CODES)]
+    Add {
+        /// The CSV file.
+        file: PathBuf,
+        /// The pipeline configuration (cache and secret).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+    },
+    /// How many targets there are and how many are due now.
+    Status {
+        /// The pipeline configuration.
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -138,6 +174,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Targets {
+            command: TargetsCmd::Add { file, config },
+        } => targets_add(&config, &file),
+        Cmd::Targets {
+            command: TargetsCmd::Status { config },
+        } => targets_status(&config),
     }
 }
 
@@ -159,8 +201,6 @@ fn run(
             .parse()
             .context("the clock gave an invalid date-time")?,
     };
-    let virta = rikastin_sources::RecordedFolder::open(&config.virta_recorded_dir)
-        .with_context(|| format!("sources.virta.recorded_dir in {}", config.file.display()))?;
     let store = SqliteStore::open(&config.sqlite_path)?;
     let run_id = format!(
         "{}-{:05}",
@@ -170,27 +210,56 @@ fn run(
     let job = Job {
         config_label: config.file.display().to_string(),
         mappings,
-        secret,
+        secret: secret.clone(),
         store,
-        virta,
         now,
         run_id,
         learner_detail: report_json.is_some(),
     };
     let tty = std::io::stderr().is_terminal();
-    let summary = job.run(|done, total| {
-        if tty && (done % 50 == 0 || done == total) {
-            eprint!("\r  {done}/{total} recordings");
-            if done == total {
-                eprintln!();
+    let progress = |what: &'static str| {
+        move |done: usize, total: usize| {
+            if tty && (done.is_multiple_of(50) || done == total) {
+                eprint!("\r  {done}/{total} {what}");
+                if done == total {
+                    eprintln!();
+                }
             }
         }
-    })?;
+    };
+    let summary = match &config.virta {
+        Transport::Recorded(dir) => {
+            let in_config = |key: &str| format!("{key} in {}", config.file.display());
+            let virta = RecordedFolder::open(dir)
+                .with_context(|| in_config("sources.virta.recorded_dir"))?;
+            let koski = match &config.koski {
+                Some(Transport::Recorded(dir)) => Some(
+                    RecordedFolder::open(dir)
+                        .with_context(|| in_config("sources.koski.recorded_dir"))?
+                        .with_extension("json"),
+                ),
+                _ => None,
+            };
+            job.run_recorded(Recorded { virta, koski }, progress("recordings"))?
+        }
+        Transport::Http { .. } => {
+            let live = live_sources(&config, &secret)?;
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?
+                .block_on(job.run_live(live, progress("targets")))?
+        }
+    };
     if let Some(path) = report_json {
         let json = serde_json::to_vec_pretty(&summary)?;
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
     }
     print_summary(&summary, &config);
+    if let Some(why) = &summary.stopped {
+        eprintln!("rikastin: the run stopped: {why}");
+        return Ok(ExitCode::from(3));
+    }
     if summary.learners == 0 && !allow_empty {
         eprintln!(
             "rikastin: the run produced no snapshot (DESIGN.md invariant 4); pass --allow-empty if that is expected"
@@ -202,6 +271,111 @@ fn run(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Opens the HTTP clients, reading their passwords now so that a missing one fails before any
+/// request is made.
+fn live_sources(config: &Config, secret: &LearnerSecret) -> Result<Live> {
+    let Transport::Http { http, credentials } = &config.virta else {
+        bail!("sources.virta is not an HTTP source");
+    };
+    let (avain, avain_source) = credentials.avain.read().map_err(anyhow::Error::msg)?;
+    let virta = VirtaClient::new(
+        http.clone(),
+        Kutsuja {
+            jarjestelma: credentials.jarjestelma.clone(),
+            tunnus: credentials.tunnus.clone(),
+            avain,
+            avain_source,
+        },
+    )?;
+    let koski = match &config.koski {
+        Some(Transport::Http { http, credentials }) => {
+            let (password, password_source) =
+                credentials.password.read().map_err(anyhow::Error::msg)?;
+            Some(KoskiClient::new(
+                http.clone(),
+                KoskiLogin {
+                    username: credentials.username.clone(),
+                    password,
+                    password_source,
+                },
+            )?)
+        }
+        _ => None,
+    };
+    Ok(Live {
+        virta,
+        koski,
+        seal: TargetSeal::new(secret),
+        policy: config.targets.clone(),
+    })
+}
+
+fn targets_add(config_path: &Path, file: &Path) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let secret = load_secret(&config)?;
+    let read = match rikastin::targets::read_targets(file) {
+        Ok(read) => read,
+        Err(e) => {
+            eprintln!("rikastin: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    for warning in &read.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let seal = TargetSeal::new(&secret);
+    let added_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let rows: Vec<(rikastin_sinks::LearnerKey, Vec<u8>)> = read
+        .rows
+        .iter()
+        .map(|row| {
+            let key = rikastin::targets::learner_key_of(&secret, &row.identity);
+            let sealed = seal.seal(&key, &row.identity);
+            (key, sealed)
+        })
+        .collect();
+    let targets: Vec<NewTarget<'_>> = rows
+        .iter()
+        .map(|(key, sealed)| NewTarget {
+            learner_key: key,
+            sealed_identity: sealed,
+            added_at: &added_at,
+        })
+        .collect();
+    let mut store = SqliteStore::open(&config.sqlite_path)?;
+    let outcome = store.add_targets(&targets)?;
+    println!(
+        "{}: {} rows; {} targets added, {} already present (identity re-sealed); {} targets in {}",
+        file.display(),
+        read.rows.len(),
+        outcome.added,
+        outcome.already_present,
+        store.count_targets()?,
+        config.sqlite_path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn targets_status(config_path: &Path) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let store = open_store(config_path)?;
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let due = store.due_targets(
+        &now,
+        config.targets.refresh_after_hours * 3600,
+        config.targets.retry_after_minutes * 60,
+        None,
+    )?;
+    println!(
+        "{} targets, {} due now (refresh after {} h, retry failures after {} min)",
+        store.count_targets()?,
+        due.len(),
+        config.targets.refresh_after_hours,
+        config.targets.retry_after_minutes
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn load_secret(config: &Config) -> Result<LearnerSecret> {
@@ -224,11 +398,31 @@ fn load_secret(config: &Config) -> Result<LearnerSecret> {
 fn print_summary(s: &Summary, config: &Config) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "run {}  ({})", s.run_id, s.config);
-    let _ = writeln!(
-        out,
-        "  recordings       {:>7}   ({} with no VIRTA data)",
-        s.recordings, s.no_data
-    );
+    if s.targets > 0 || s.stopped.is_some() {
+        let fetched: Vec<String> = s.fetched.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let _ = writeln!(
+            out,
+            "  targets          {:>7}   ({} with no data; answers: {})",
+            s.targets,
+            s.no_data,
+            if fetched.is_empty() {
+                "none".into()
+            } else {
+                fetched.join(", ")
+            }
+        );
+        let _ = writeln!(
+            out,
+            "  stale            {:>7}   (old snapshot kept, a source failed)",
+            s.stale
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  recordings       {:>7}   ({} with no data)",
+            s.recordings, s.no_data
+        );
+    }
     let _ = writeln!(out, "  learners         {:>7}", s.learners);
     let _ = writeln!(out, "  results          {:>7}", s.results);
     let _ = writeln!(
@@ -252,6 +446,9 @@ fn print_summary(s: &Summary, config: &Config) {
             "    {} [{who}] {:?}: {}",
             f.recording, f.phase, f.error
         );
+    }
+    if let Some(why) = &s.stopped {
+        let _ = writeln!(out, "  STOPPED          {why}");
     }
     let _ = writeln!(out, "  cache            {}", config.sqlite_path.display());
 }

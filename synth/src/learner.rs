@@ -85,6 +85,11 @@ impl Learner {
         &self.record.henkilotunnus
     }
 
+    /// The national learner OID, for the learners that have one.
+    pub fn oppijanumero(&self) -> Option<&str> {
+        self.record.oppijanumero.as_deref()
+    }
+
     /// The Myontaja codes of the institutions where the learner has records, in answer order.
     pub fn myontajat(&self) -> Vec<&'static str> {
         self.record

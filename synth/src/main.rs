@@ -30,6 +30,10 @@ struct Cli {
     /// file names match the cache's learner keys. Never put the secret on the command line.
     #[arg(long)]
     secret_file: PathBuf,
+    /// Also write a targets CSV of the same learners, for `rikastin targets add` (it holds the
+    /// synthetic identity codes).
+    #[arg(long)]
+    targets_csv: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -53,6 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         learners: cli.learners,
         seed: cli.seed,
         out_dir: cli.out.clone(),
+        targets_csv: cli.targets_csv.clone(),
     };
     let step = (cli.learners / 20).max(10_000);
     let summary = generate(&options, &secret, |done| {

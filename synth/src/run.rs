@@ -23,6 +23,10 @@ pub struct Options {
     pub seed: u64,
     /// The folder for the files; created if missing. Other files in it are left alone.
     pub out_dir: PathBuf,
+    /// Also write the learners as a targets CSV (`rikastin targets add`): the header
+    /// `henkilotunnus,oppijanumero`, then one row per learner. It holds identity codes, so it
+    /// belongs beside the synthetic recordings, never in a log.
+    pub targets_csv: Option<PathBuf>,
 }
 
 /// What a run wrote.
@@ -48,6 +52,23 @@ pub fn generate(
         source,
     })?;
     let mut summary = Summary::default();
+    let mut targets = match &options.targets_csv {
+        Some(path) => {
+            let create = || -> std::io::Result<BufWriter<File>> {
+                let mut f = BufWriter::new(File::create(path)?);
+                f.write_all(b"henkilotunnus,oppijanumero\n")?;
+                Ok(f)
+            };
+            Some((
+                path,
+                create().map_err(|source| Error::Write {
+                    path: path.clone(),
+                    source,
+                })?,
+            ))
+        }
+        None => None,
+    };
     let mut buf = Vec::with_capacity(256 * 1024);
     for index in 0..options.learners {
         let learner = Learner::generate(options.seed, index)?;
@@ -66,10 +87,28 @@ pub fn generate(
             path: path.clone(),
             source,
         })?;
+        if let Some((path, csv)) = &mut targets {
+            let row = format!(
+                "{},{}\n",
+                learner.henkilotunnus().as_str(),
+                learner.oppijanumero().unwrap_or("")
+            );
+            csv.write_all(row.as_bytes())
+                .map_err(|source| Error::Write {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+        }
         summary.learners += 1;
         summary.attainments += learner.attainments() as u64;
         summary.bytes += buf.len() as u64;
         progress(summary.learners);
+    }
+    if let Some((path, mut csv)) = targets {
+        csv.flush().map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
     }
     Ok(summary)
 }

@@ -29,11 +29,16 @@ fn generate_set(learners: u64, seed: u64, secret: &LearnerSecret) -> BTreeMap<St
     let options = Options {
         learners,
         seed,
-        out_dir: dir.path().to_owned(),
+        out_dir: dir.path().join("virta"),
+        targets_csv: Some(dir.path().join("targets.csv")),
     };
     let summary = generate(&options, secret, |_| {}).expect("generate");
     assert_eq!(summary.learners, learners);
-    read_dir(dir.path())
+    // One targets row per learner, after the header.
+    let csv = std::fs::read_to_string(dir.path().join("targets.csv")).expect("targets.csv");
+    assert_eq!(csv.lines().next(), Some("henkilotunnus,oppijanumero"));
+    assert_eq!(csv.lines().count() as u64, learners + 1);
+    read_dir(&dir.path().join("virta"))
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {

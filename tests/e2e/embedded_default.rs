@@ -64,11 +64,11 @@ fn same_inputs_and_date_give_byte_identical_documents_in_a_fresh_cache() {
     );
 }
 
-/// Golden documents for three learners (see tests/golden/README.md). Set UPDATE_GOLDEN=1 to
+/// Golden documents for six learners (see tests/golden/README.md). Set UPDATE_GOLDEN=1 to
 /// rewrite them, then review the diff by eye before committing.
 #[test]
 fn golden_documents() {
-    let t = TestDir::with_recordings(&recorded());
+    let t = TestDir::embedded();
     t.rikastin(&["run", "--now", "2026-11-23T10:00:00Z"])
         .expect(0);
     let dir = repo().join("tests/golden");
@@ -92,7 +92,7 @@ fn golden_documents() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 3, "three golden learners in tests/golden");
+    assert_eq!(checked, 6, "six golden learners in tests/golden");
 }
 
 fn first_key(t: &TestDir) -> String {

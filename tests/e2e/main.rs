@@ -6,5 +6,7 @@ mod embedded_default;
 mod samples;
 // The CLI: --help, exit codes, errors that name file and line, no identity codes in output.
 mod cli;
+// Live extraction over HTTP against the stand-in VIRTA and KOSKI servers.
+mod live;
 // Shared checks: every attainment accounted for, documents valid.
 mod checks;

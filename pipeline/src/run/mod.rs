@@ -1,21 +1,29 @@
-//! The job: recordings -> parse -> map -> lint -> write -> store, with a summary.
+//! The job: learners in -> map -> merge -> lint -> write -> store, with a summary.
+//!
+//! Two loops feed learners in: [`recorded`] reads a folder of recorded answers (the embedded
+//! default, full rebuilds) and [`live`] refreshes the due targets over HTTP. Everything after
+//! the fetch is shared and lives here.
 //!
 //! Phases are named so that a failure says where it happened. A learner reaches the store only
 //! when every phase before it succeeded (DESIGN.md invariant 1: never degrade); a failed
-//! learner's old snapshot stays as it was.
+//! learner's old snapshot stays as it was, and a live run marks it stale.
 
-use std::collections::{BTreeMap, HashSet};
+pub mod live;
+pub mod recorded;
 
-use elmo::{DateTime, Severity};
+use std::collections::BTreeMap;
+
+use elmo::{DateTime, Elmo, Severity};
 use rikastin_sinks::{
     LearnerKey, LearnerSecret, NewSnapshot, SourceFreshness, SqliteStore, WriteOutcome,
 };
-use rikastin_sources::RecordedFolder;
+use rikastin_sources::koski::Oppija;
+use rikastin_sources::virta::Opiskelija;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::learners;
 use crate::mapping::Mappings;
+use crate::mapping::koski::map_oppija;
 use crate::mapping::virta::{Exclusion, map_learner};
 
 /// The ELMO version the cache records for each snapshot (elmo.md §8 rule 18).
@@ -39,8 +47,6 @@ pub struct Job {
     pub secret: LearnerSecret,
     /// The cache.
     pub store: SqliteStore,
-    /// VIRTA recordings.
-    pub virta: RecordedFolder,
     /// generatedDate of every document this run writes.
     pub now: DateTime,
     /// Run id.
@@ -54,9 +60,9 @@ pub struct Job {
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
-    /// Reading the recording.
+    /// Reading the recording or asking the service.
     Fetch,
-    /// Parsing VIRTA XML.
+    /// Parsing the answer.
     Parse,
     /// Applying the mapping rules.
     Map,
@@ -69,7 +75,7 @@ pub enum Phase {
 /// A learner or recording that did not make it, without any identity code.
 #[derive(Debug, Serialize)]
 pub struct Failure {
-    /// The recording's file name.
+    /// The recording's file name, or `target` for a learner refreshed over HTTP.
     pub recording: String,
     /// The learner key, when known.
     pub learner: Option<String>,
@@ -77,6 +83,9 @@ pub struct Failure {
     pub phase: Phase,
     /// What went wrong, with file, line and field.
     pub error: String,
+    /// For fetch failures: `invalid`, `exhausted`, `unreadable` (see `FetchError::class`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<&'static str>,
 }
 
 /// One learner's outcome.
@@ -105,8 +114,17 @@ pub struct Summary {
     pub config: String,
     /// Recordings read.
     pub recordings: usize,
-    /// Recordings in which VIRTA had no data for the person.
+    /// Targets asked for over HTTP.
+    pub targets: usize,
+    /// Recordings or targets for which no source had data.
     pub no_data: usize,
+    /// Learners whose old snapshot was kept and marked stale because a source failed.
+    pub stale: usize,
+    /// Requests answered per source (live runs).
+    pub fetched: BTreeMap<String, usize>,
+    /// Why the run stopped early, if it did (e.g. credentials refused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
     /// Learners mapped and stored.
     pub learners: usize,
     /// Results written.
@@ -133,62 +151,54 @@ impl Summary {
     }
 }
 
+/// One learner's answers, as fetched or read, ready to map.
+pub(crate) struct Learner<'a> {
+    /// The key.
+    pub key: LearnerKey,
+    /// Recording name, or `target`.
+    pub label: String,
+    /// VIRTA's `Opiskelija` elements, one per institution; may be empty.
+    pub virta: Vec<&'a Opiskelija>,
+    /// KOSKI's answer, when it has one.
+    pub koski: Option<&'a Oppija>,
+    /// Which sources answered, and when.
+    pub sources: Vec<SourceFreshness>,
+}
+
 struct Pending {
     key: LearnerKey,
     xml: Vec<u8>,
     hash: String,
     results: u32,
+    sources: Vec<SourceFreshness>,
     outcome: LearnerOutcome,
 }
 
 impl Job {
-    /// Runs the job over every recording. Errors here are about the cache itself; learner
-    /// failures are collected in the summary.
-    pub fn run(
-        mut self,
-        mut progress: impl FnMut(usize, usize),
-    ) -> Result<Summary, rikastin_sinks::Error> {
-        let started = self.now.to_string();
+    /// Opens the run in the store and the summary that goes with it.
+    fn start(&mut self) -> Result<Summary, rikastin_sinks::Error> {
         self.store.begin_run(&rikastin_sinks::RunStart {
             run_id: &self.run_id,
-            started_at: &started,
+            started_at: &self.now.to_string(),
             config_label: &self.config_label,
         })?;
-        let mut summary = Summary {
+        Ok(Summary {
             run_id: self.run_id.clone(),
             config: self.config_label.clone(),
             ..Default::default()
-        };
-        let recordings = match self.virta.list() {
-            Ok(r) => r,
-            Err(e) => {
-                summary.failures.push(Failure {
-                    recording: String::new(),
-                    learner: None,
-                    phase: Phase::Fetch,
-                    error: e.to_string(),
-                });
-                Vec::new()
-            }
-        };
-        let total = recordings.len();
-        let mut seen = HashSet::new();
-        let mut pending = Vec::new();
-        for (i, rec) in recordings.iter().enumerate() {
-            summary.recordings += 1;
-            self.learners_of(rec, &mut seen, &mut pending, &mut summary);
-            if pending.len() >= BATCH {
-                self.flush(&mut pending, &mut summary)?;
-            }
-            progress(i + 1, total);
-        }
-        self.flush(&mut pending, &mut summary)?;
-        let outcome = if summary.failures.is_empty() {
+        })
+    }
+
+    /// Closes the run in the store with its counts and failures; per-learner detail is left to
+    /// `--report-json`.
+    fn finish(&mut self, summary: &mut Summary) -> Result<(), rikastin_sinks::Error> {
+        let outcome = if summary.stopped.is_some() {
+            "stopped"
+        } else if summary.failures.is_empty() {
             "ok"
         } else {
             "failures"
         };
-        // The run row keeps the counts and failures; per-learner detail goes to --report-json.
         let outcomes = std::mem::take(&mut summary.learner_outcomes);
         let json = serde_json::to_string(&summary).unwrap_or_default();
         summary.learner_outcomes = outcomes;
@@ -197,98 +207,76 @@ impl Job {
             &chrono::Utc::now().to_rfc3339(),
             outcome,
             &json,
-        )?;
-        Ok(summary)
+        )
     }
 
-    fn learners_of(
-        &self,
-        rec: &rikastin_sources::Recording,
-        seen: &mut HashSet<LearnerKey>,
-        pending: &mut Vec<Pending>,
-        summary: &mut Summary,
-    ) {
-        let fail = |phase, learner: Option<&LearnerKey>, error: String| Failure {
-            recording: rec.name.clone(),
-            learner: learner.map(|k| k.to_string()),
+    /// Maps one learner's answers into one document (a report per issuer, VIRTA's and KOSKI's
+    /// side by side), lints and writes it. `drop_korkeakoulutus`: KOSKI's copy of VIRTA's
+    /// records is left out when VIRTA itself is a source (koski.md §5).
+    fn build(&self, learner: Learner<'_>, drop_korkeakoulutus: bool) -> Result<Pending, Failure> {
+        let fail = |phase, error: String| Failure {
+            recording: learner.label.clone(),
+            learner: Some(learner.key.to_string()),
             phase,
             error,
+            class: None,
         };
-        let bytes = match self.virta.read(rec) {
-            Ok(b) => b,
-            Err(e) => {
-                return summary
-                    .failures
-                    .push(fail(Phase::Fetch, None, e.to_string()));
-            }
-        };
-        let virta = match rikastin_sources::virta::parse(&bytes, &rec.name) {
-            Ok(v) => v,
-            Err(e) => {
-                return summary
-                    .failures
-                    .push(fail(Phase::Parse, None, e.to_string()));
-            }
-        };
-        let groups = learners::group(&virta);
-        if groups.is_empty() {
-            summary.no_data += 1;
+        let mut doc: Option<Elmo> = None;
+        let mut results = 0;
+        let mut exclusions = Vec::new();
+        if !learner.virta.is_empty() {
+            let mapped = map_learner(&learner.virta, &self.mappings, &self.now)
+                .map_err(|e| fail(Phase::Map, format!("{}: {e}", learner.label)))?;
+            results += mapped.results;
+            exclusions.extend(mapped.exclusions);
+            doc = Some(mapped.elmo);
         }
-        for learner in groups {
-            let key = LearnerKey::derive(&self.secret, learner.identity);
-            if !seen.insert(key.clone()) {
-                summary.failures.push(fail(
-                    Phase::Map,
-                    Some(&key),
-                    "the same learner is in two recordings of this run; neither is guessed to win"
-                        .into(),
-                ));
-                continue;
-            }
-            let mapped = match map_learner(&learner.records, &self.mappings, &self.now) {
-                Ok(m) => m,
-                Err(e) => {
-                    summary.failures.push(fail(
-                        Phase::Map,
-                        Some(&key),
-                        format!("{}: {e}", rec.name),
-                    ));
-                    continue;
+        if let Some(oppija) = learner.koski {
+            let mapped = map_oppija(oppija, &self.mappings, drop_korkeakoulutus, &self.now)
+                .map_err(|e| fail(Phase::Map, format!("{} (KOSKI): {e}", learner.label)))?;
+            results += mapped.results;
+            exclusions.extend(mapped.exclusions);
+            match &mut doc {
+                Some(elmo) => elmo.reports.extend(mapped.reports),
+                None if !mapped.reports.is_empty() => {
+                    let mut elmo = Elmo::new(self.now.clone(), mapped.learner);
+                    elmo.reports = mapped.reports;
+                    doc = Some(elmo);
                 }
-            };
-            let mut findings = elmo::lint(&mapped.elmo);
-            findings.retain(|f| !DEFERRED_TO_SERVING.contains(&f.code));
-            let (errors, warnings): (Vec<_>, Vec<_>) =
-                findings.iter().partition(|f| f.severity == Severity::Error);
-            if !errors.is_empty() {
-                let list: Vec<String> = errors
-                    .iter()
-                    .map(|f| format!("{} {} at {}", f.code, f.message, f.path))
-                    .collect();
-                summary
-                    .failures
-                    .push(fail(Phase::Lint, Some(&key), list.join("; ")));
-                continue;
+                None => {}
             }
-            let xml = elmo::write(&mapped.elmo);
-            pending.push(Pending {
-                hash: content_hash(&xml, &self.now),
-                xml,
-                results: mapped.results as u32,
-                outcome: LearnerOutcome {
-                    learner: key.to_string(),
-                    recording: rec.name.clone(),
-                    results: mapped.results,
-                    outcome: "",
-                    exclusions: mapped.exclusions,
-                    warnings: warnings
-                        .iter()
-                        .map(|f| format!("{} {} at {}", f.code, f.message, f.path))
-                        .collect(),
-                },
-                key,
-            });
         }
+        let Some(elmo) = doc else {
+            return Err(fail(
+                Phase::Map,
+                "no source had a result to report for this learner".into(),
+            ));
+        };
+        let mut findings = elmo::lint(&elmo);
+        findings.retain(|f| !DEFERRED_TO_SERVING.contains(&f.code));
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            findings.iter().partition(|f| f.severity == Severity::Error);
+        let describe = |f: &&elmo::Finding| format!("{} {} at {}", f.code, f.message, f.path);
+        if !errors.is_empty() {
+            let list: Vec<String> = errors.iter().map(describe).collect();
+            return Err(fail(Phase::Lint, list.join("; ")));
+        }
+        let xml = elmo::write(&elmo);
+        Ok(Pending {
+            hash: content_hash(&xml, &self.now),
+            xml,
+            results: results as u32,
+            sources: learner.sources,
+            outcome: LearnerOutcome {
+                learner: learner.key.to_string(),
+                recording: learner.label,
+                results,
+                outcome: "",
+                exclusions,
+                warnings: warnings.iter().map(describe).collect(),
+            },
+            key: learner.key,
+        })
     }
 
     fn flush(
@@ -299,11 +287,6 @@ impl Job {
         if pending.is_empty() {
             return Ok(());
         }
-        let sources = [SourceFreshness {
-            source: "virta".into(),
-            fetched_at: self.now.to_string(),
-            complete: true,
-        }];
         let generated = self.now.to_string();
         let batch: Vec<NewSnapshot<'_>> = pending
             .iter()
@@ -314,7 +297,7 @@ impl Job {
                 generated_date: &generated,
                 elmo_version: ELMO_VERSION,
                 run_id: &self.run_id,
-                sources: &sources,
+                sources: &p.sources,
                 results: p.results,
             })
             .collect();

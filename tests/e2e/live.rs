@@ -1,0 +1,475 @@
+//! Live extraction over real HTTP: the `rikastin` binary against the stand-in VIRTA and KOSKI
+//! servers (`rikastin-standin`, started in this process on loopback). Throughput, faults, the
+//! rate limit, refused credentials and "never degrade" are asserted on what the stand-in saw
+//! and what the cache holds. Identity codes stay in variables; no assertion message shows one.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rikastin_standin::{Config, Fault, IdentityFault, Route, Running, Service, StandIn};
+use rikastin_tests::{Run, repo};
+
+/// A stand-in on loopback and a folder with a pipeline.yaml that points at it.
+struct Live {
+    runtime: tokio::runtime::Runtime,
+    standin: Option<Running>,
+    dir: tempfile::TempDir,
+}
+
+/// How the pipeline presses the stand-in.
+struct Pace {
+    requests_per_sec: u32,
+    burst: u32,
+    max_in_flight: u32,
+    max_retries: u32,
+}
+
+const BRISK: Pace = Pace {
+    requests_per_sec: 200,
+    burst: 20,
+    max_in_flight: 16,
+    max_retries: 3,
+};
+
+impl Live {
+    fn start(standin: StandIn, pace: &Pace, with_koski: bool) -> Self {
+        let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+        let running = runtime
+            .block_on(standin.start("127.0.0.1:0".parse().unwrap()))
+            .expect("stand-in starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("avain"), "salaisuus\n").unwrap();
+        std::fs::write(dir.path().join("koski-password"), "demo\n").unwrap();
+        let http = |endpoint: String| {
+            format!(
+                "    http:\n      endpoint: {endpoint}\n      requests_per_sec: {}\n      burst: {}\n      max_in_flight: {}\n      max_retries: {}\n      backoff_initial_ms: 10\n      backoff_max_ms: 200\n      timeout_ms: 5000\n",
+                pace.requests_per_sec, pace.burst, pace.max_in_flight, pace.max_retries
+            )
+        };
+        let mut yaml = format!(
+            "mappings: {}\ncache:\n  sqlite_path: cache.sqlite\nlearner_key:\n  secret_file: {}\nsources:\n  virta:\n{}    credentials:\n      jarjestelma: rikastin\n      tunnus: demo\n      avain_file: avain\n",
+            repo().join("mappings").display(),
+            repo().join("data/learner-key.secret").display(),
+            http(running.virta_url()),
+        );
+        if with_koski {
+            yaml += &format!(
+                "  koski:\n{}    credentials:\n      username: rikastin\n      password_file: koski-password\n",
+                http(running.koski_url())
+            );
+        }
+        // Every target is due on every run, so a second run refreshes them all again.
+        yaml += "targets:\n  refresh_after_hours: 0\n  retry_after_minutes: 0\n";
+        std::fs::write(dir.path().join("pipeline.yaml"), yaml).unwrap();
+        Self {
+            runtime,
+            standin: Some(running),
+            dir,
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn standin(&self) -> &Running {
+        self.standin.as_ref().expect("running")
+    }
+
+    /// Swaps the stand-in for another one (same data, other faults) on a new port, and points
+    /// the config at it.
+    fn restart(&mut self, standin: StandIn) {
+        let old = self.standin.take().expect("running");
+        let (old_virta, old_koski) = (old.virta_url(), old.koski_url());
+        self.runtime.block_on(old.stop());
+        let new = self
+            .runtime
+            .block_on(standin.start("127.0.0.1:0".parse().unwrap()))
+            .expect("stand-in restarts");
+        let yaml = std::fs::read_to_string(self.path("pipeline.yaml")).unwrap();
+        let yaml = yaml
+            .replace(&old_virta, &new.virta_url())
+            .replace(&old_koski, &new.koski_url());
+        std::fs::write(self.path("pipeline.yaml"), yaml).unwrap();
+        self.standin = Some(new);
+    }
+
+    /// `rikastin ARGS --config pipeline.yaml`, run from the folder.
+    fn rikastin(&self, args: &[&str]) -> Run {
+        let out = Command::new(rikastin_tests::binary())
+            .args(args)
+            .arg("--config")
+            .arg(self.path("pipeline.yaml"))
+            .current_dir(self.dir.path())
+            .env_remove("RIKASTIN_LEARNER_KEY_SECRET")
+            .env_remove("RIKASTIN_VIRTA_AVAIN")
+            .env_remove("RIKASTIN_KOSKI_PASSWORD")
+            .output()
+            .expect("run rikastin");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            args: args.join(" "),
+        }
+    }
+
+    fn add_targets(&self, csv: &Path) {
+        self.rikastin(&["targets", "add", csv.to_str().unwrap()])
+            .expect(0);
+    }
+
+    /// `run --report-json`, returning the run and its report.
+    fn run(&self, code: i32) -> (Run, serde_json::Value) {
+        let report = self.path("report.json");
+        let run = self
+            .rikastin(&["run", "--report-json", report.to_str().unwrap()])
+            .expect(code);
+        let json = serde_json::from_slice(&std::fs::read(&report).expect("report written"))
+            .expect("report is JSON");
+        (run, json)
+    }
+
+    fn cache(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path("cache.sqlite")).expect("cache opens")
+    }
+}
+
+/// `n` synthetic learners: recordings in `dir/virta`, targets in `dir/targets.csv`.
+fn synth(dir: &Path, n: usize, seed: u64) -> (PathBuf, PathBuf) {
+    let bin = rikastin_tests::binary().with_file_name("rikastin-synth");
+    let (recordings, csv) = (dir.join("virta"), dir.join("targets.csv"));
+    let out = Command::new(bin)
+        .args(["--learners", &n.to_string(), "--seed", &seed.to_string()])
+        .arg("--out")
+        .arg(&recordings)
+        .arg("--secret-file")
+        .arg(repo().join("data/learner-key.secret"))
+        .arg("--targets-csv")
+        .arg(&csv)
+        .output()
+        .expect("rikastin-synth runs (make test builds it)");
+    assert!(out.status.success(), "rikastin-synth failed");
+    (recordings, csv)
+}
+
+fn config_over(virta: &Path, koski: Option<&Path>) -> Config {
+    Config {
+        virta_dir: Some(virta.to_owned()),
+        koski_dir: koski.map(Path::to_owned),
+        ..Config::default()
+    }
+}
+
+fn standin_over(virta: &Path, koski: Option<&Path>) -> StandIn {
+    StandIn::new(config_over(virta, koski))
+}
+
+fn embedded_virta() -> PathBuf {
+    repo().join("data/recorded/virta/OpiskelijanKaikkiTiedot")
+}
+
+/// The identity code in one embedded recording (kept in a variable, never printed).
+fn hetu_of(recording: &str) -> String {
+    let bytes = std::fs::read(embedded_virta().join(recording)).unwrap();
+    let virta = rikastin_sources::virta::parse(&bytes, recording).unwrap();
+    virta.opiskelijat[0]
+        .henkilotunnus
+        .as_ref()
+        .expect("recording has an identity code")
+        .expose()
+        .to_owned()
+}
+
+/// Learner 0 of the embedded default (University of Helsinki; also in KOSKI).
+const HELSINKI: &str = "fc1664abafeb38acf862e20c71b4b1d85f5de78c2432c7a3d5ab656462006aaa";
+
+fn assert_no_identity_code(run: &Run, hetu: &str) {
+    assert!(
+        !run.stdout.contains(hetu) && !run.stderr.contains(hetu),
+        "an identity code appeared in the output of `rikastin {}`",
+        run.args
+    );
+}
+
+#[test]
+fn two_hundred_learners_at_50_ms_latency_all_come_through() {
+    let data = tempfile::tempdir().unwrap();
+    let (recordings, csv) = synth(data.path(), 200, 11);
+    let standin = StandIn::new(Config {
+        latency_ms: 50,
+        ..config_over(&recordings, None)
+    });
+    let live = Live::start(standin, &BRISK, false);
+    live.add_targets(&csv);
+    let (run, report) = live.run(0);
+    assert_eq!(report["targets"], 200, "{}", run.stdout);
+    assert_eq!(report["learners"], 200, "{}", run.stdout);
+    assert_eq!(report["failures"].as_array().unwrap().len(), 0);
+    assert_eq!(live.standin().stats.count(Route::Virta), 200);
+    let ok: i64 = live
+        .cache()
+        .query_row(
+            "SELECT count(*) FROM target WHERE last_outcome = 'ok'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(ok, 200);
+}
+
+#[test]
+fn with_20_percent_faults_every_learner_ends_done_or_dead_lettered() {
+    let data = tempfile::tempdir().unwrap();
+    let (recordings, csv) = synth(data.path(), 100, 12);
+    let standin = StandIn::new(Config {
+        error_rate: 0.2,
+        seed: 7,
+        ..config_over(&recordings, None)
+    });
+    let pace = Pace {
+        max_retries: 1,
+        ..BRISK
+    };
+    let live = Live::start(standin, &pace, false);
+    live.add_targets(&csv);
+    let report_path = live.path("report.json");
+    let run = live.rikastin(&["run", "--report-json", report_path.to_str().unwrap()]);
+    assert!(run.code == 0 || run.code == 1, "exit {}", run.code);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    let failures = report["failures"].as_array().unwrap();
+    let learners = report["learners"].as_u64().unwrap() as usize;
+    assert_eq!(learners + failures.len(), 100, "{}", run.stdout);
+    for f in failures {
+        assert_eq!(f["phase"], "fetch", "{f}");
+        assert!(f["class"].is_string() && !f["error"].as_str().unwrap().is_empty());
+    }
+    // Faults were injected, and retried.
+    assert!(live.standin().stats.count(Route::Virta) > 100);
+    // The cache agrees: every target is either refreshed or dead-lettered with its error.
+    let cache = live.cache();
+    let count =
+        |sql: &str| -> usize { cache.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as usize };
+    assert_eq!(
+        count("SELECT count(*) FROM target WHERE last_outcome = 'ok'"),
+        learners
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM target WHERE last_outcome = 'dead-letter' AND last_error <> ''"
+        ),
+        failures.len()
+    );
+}
+
+#[test]
+fn the_rate_limit_holds_at_the_stand_in() {
+    let data = tempfile::tempdir().unwrap();
+    let (recordings, csv) = synth(data.path(), 81, 13);
+    let pace = Pace {
+        requests_per_sec: 40,
+        burst: 1,
+        max_in_flight: 8,
+        max_retries: 0,
+    };
+    let live = Live::start(standin_over(&recordings, None), &pace, false);
+    live.add_targets(&csv);
+    live.run(0);
+    let times = live.standin().stats.times(Route::Virta);
+    assert_eq!(times.len(), 81);
+    let span = (*times.iter().max().unwrap() - *times.iter().min().unwrap()).as_secs_f64();
+    let rate = 80.0 / span;
+    assert!(
+        (38.0..=42.0).contains(&rate),
+        "measured {rate:.2} requests/s at the stand-in for a limit of 40"
+    );
+}
+
+#[test]
+fn a_soap_client_fault_is_not_retried() {
+    let hetu = hetu_of(&format!("{HELSINKI}.xml"));
+    let standin = standin_over(&embedded_virta(), None).identity_fault(IdentityFault::always(
+        Service::Virta,
+        hetu.clone(),
+        Fault::ClientFault,
+    ));
+    let live = Live::start(standin, &BRISK, false);
+    live.add_targets(&repo().join("data/targets.csv"));
+    let (run, report) = live.run(1);
+    assert_eq!(live.standin().stats.attempts_for(&hetu), 1);
+    let failures = report["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{}", run.stdout);
+    assert_eq!(failures[0]["learner"], HELSINKI);
+    assert_eq!(failures[0]["class"], "invalid");
+    assert!(
+        failures[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("Validation error"),
+        "{}",
+        failures[0]["error"]
+    );
+    assert_eq!(report["learners"], 23);
+    assert_no_identity_code(&run, &hetu);
+    assert!(
+        !std::fs::read_to_string(live.path("report.json"))
+            .unwrap()
+            .contains(&hetu),
+        "an identity code appeared in the JSON report"
+    );
+}
+
+#[test]
+fn a_wrong_virta_password_stops_the_run_with_exit_3_naming_the_credential() {
+    let live = Live::start(standin_over(&embedded_virta(), None), &BRISK, false);
+    std::fs::write(live.path("avain"), "wrong\n").unwrap();
+    live.add_targets(&repo().join("data/targets.csv"));
+    let run = live.rikastin(&["run"]).expect(3);
+    assert!(
+        run.stderr.contains("virta refused the credentials")
+            && run.stderr.contains("avain")
+            && run.stderr.contains("HTTP 401"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("wrong"), "the password was echoed");
+    assert_no_identity_code(&run, &hetu_of(&format!("{HELSINKI}.xml")));
+    let snapshots: i64 = live
+        .cache()
+        .query_row("SELECT count(*) FROM snapshot", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(snapshots, 0);
+    // It stopped at the first refusal instead of asking about all 24 learners.
+    assert!(live.standin().stats.count(Route::Virta) <= BRISK.max_in_flight as usize);
+}
+
+#[test]
+fn a_wrong_koski_password_stops_the_run_naming_the_koski_credential() {
+    let koski = repo().join("data/recorded/koski/oppija");
+    let live = Live::start(standin_over(&embedded_virta(), Some(&koski)), &BRISK, true);
+    std::fs::write(live.path("koski-password"), "nope\n").unwrap();
+    live.add_targets(&repo().join("data/targets.csv"));
+    let run = live.rikastin(&["run"]).expect(3);
+    assert!(
+        run.stderr.contains("koski refused the credentials")
+            && run.stderr.contains("sources.koski.credentials"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_learner_whose_source_failed_keeps_the_previous_snapshot_marked_stale() {
+    let hetu = hetu_of(&format!("{HELSINKI}.xml"));
+    let mut live = Live::start(standin_over(&embedded_virta(), None), &BRISK, false);
+    live.add_targets(&repo().join("data/targets.csv"));
+    live.run(0);
+    let before: Vec<u8> = live
+        .cache()
+        .query_row(
+            "SELECT elmo_gz FROM snapshot WHERE learner_key = ?1",
+            [HELSINKI],
+            |r| r.get(0),
+        )
+        .unwrap();
+
+    // VIRTA now fails for that one learner, whatever we try.
+    live.restart(
+        standin_over(&embedded_virta(), None).identity_fault(IdentityFault::always(
+            Service::Virta,
+            hetu.clone(),
+            Fault::Unavailable,
+        )),
+    );
+    let (run, report) = live.run(1);
+    assert_eq!(report["stale"], 1, "{}", run.stdout);
+    assert_eq!(report["learners"], 23);
+    assert_eq!(
+        live.standin().stats.attempts_for(&hetu),
+        1 + BRISK.max_retries as usize
+    );
+    let (after, stale_since, reason): (Vec<u8>, Option<String>, Option<String>) = live
+        .cache()
+        .query_row(
+            "SELECT elmo_gz, stale_since, stale_reason FROM snapshot WHERE learner_key = ?1",
+            [HELSINKI],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(after, before, "the old snapshot must stay byte for byte");
+    assert!(stale_since.is_some());
+    assert!(reason.unwrap().contains("503"));
+    assert_no_identity_code(&run, &hetu);
+
+    // Once VIRTA answers again, the mark goes.
+    live.restart(standin_over(&embedded_virta(), None));
+    live.run(0);
+    let stale: Option<String> = live
+        .cache()
+        .query_row(
+            "SELECT stale_since FROM snapshot WHERE learner_key = ?1",
+            [HELSINKI],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stale, None);
+}
+
+/// The transport is a config choice: over HTTP the documents are byte-identical to the ones
+/// built from the same recordings read from disk.
+#[test]
+fn live_and_recorded_runs_build_identical_documents() {
+    let koski = repo().join("data/recorded/koski/oppija");
+    let live = Live::start(standin_over(&embedded_virta(), Some(&koski)), &BRISK, true);
+    live.add_targets(&repo().join("data/targets.csv"));
+    live.add_targets(&repo().join("data/targets-koski.csv"));
+    let now = "2026-11-23T12:00:00Z";
+    live.rikastin(&["run", "--now", now]).expect(0);
+
+    let recorded = tempfile::tempdir().unwrap();
+    let config = recorded.path().join("pipeline.yaml");
+    let yaml = std::fs::read_to_string(repo().join("data/pipeline.yaml"))
+        .unwrap()
+        .replace("../var/cache.sqlite", "cache.sqlite")
+        .replace(
+            ": ../mappings",
+            &format!(": {}", repo().join("mappings").display()),
+        )
+        .replace(
+            ": learner-key.secret",
+            &format!(": {}", repo().join("data/learner-key.secret").display()),
+        )
+        .replace(
+            ": recorded/",
+            &format!(": {}/", repo().join("data/recorded").display()),
+        );
+    std::fs::write(&config, yaml).unwrap();
+    let out = Command::new(rikastin_tests::binary())
+        .args(["run", "--now", now, "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let hashes = |db: &Path| -> Vec<(String, String)> {
+        let c = rusqlite::Connection::open(db).unwrap();
+        let mut q = c
+            .prepare("SELECT learner_key, content_hash FROM snapshot ORDER BY learner_key")
+            .unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let (a, b) = (
+        hashes(&live.path("cache.sqlite")),
+        hashes(&recorded.path().join("cache.sqlite")),
+    );
+    assert_eq!(a.len(), 27);
+    assert_eq!(a, b);
+}
