@@ -3,7 +3,7 @@ CARGO ?= cargo
 SHARED ?= ../shared
 RIKASTIN := target/debug/rikastin
 
-.PHONY: build run run-live test lint fmt data clean help
+.PHONY: build run run-live test lint fmt data clean help bench-extract
 
 help:            ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -20,6 +20,10 @@ run-live: build  ## the same job over HTTP: start the stand-in VIRTA/KOSKI serve
 test:            ## unit, golden and end-to-end tests (needs xmllint: apt-get install libxml2-utils)
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
+
+bench-extract:   ## release build; live extraction throughput and p99 against the stand-in, beside the HTTP floor
+	$(CARGO) build --release --bins
+	$(CARGO) bench -p rikastin-tests --bench extract
 
 lint:            ## formatting and clippy, warnings are errors
 	$(CARGO) fmt --all -- --check

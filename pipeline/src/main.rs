@@ -450,6 +450,17 @@ fn print_summary(s: &Summary, config: &Config) {
     if let Some(why) = &s.stopped {
         let _ = writeln!(out, "  STOPPED          {why}");
     }
+    let secs = s.elapsed_ms as f64 / 1000.0;
+    let rate = if secs > 0.0 { s.learners as f64 / secs } else { 0.0 };
+    let _ = write!(out, "  time             {secs:>7.1} s  ({rate:.0} learners/s");
+    if let Some(p) = &s.fetch_ms {
+        let _ = write!(
+            out,
+            "; fetch per learner p50 {} ms, p99 {} ms, max {} ms",
+            p.p50, p.p99, p.max
+        );
+    }
+    let _ = writeln!(out, ")");
     let _ = writeln!(out, "  cache            {}", config.sqlite_path.display());
 }
 

@@ -397,4 +397,6 @@ fn transport_failure(error: &reqwest::Error) -> String {
 }
 
 #[cfg(test)]
+pub(crate) mod script;
+#[cfg(test)]
 mod tests;

@@ -65,6 +65,7 @@ impl Job {
         let mut tasks = JoinSet::new();
         let mut pending = Vec::new();
         let mut done = 0;
+        let mut fetch_ms = Vec::with_capacity(total);
         loop {
             while tasks.len() < WINDOW {
                 let Some(target) = queue.next() else { break };
@@ -75,8 +76,9 @@ impl Job {
                         let live = live.clone();
                         let now = now.clone();
                         tasks.spawn(async move {
+                            let clock = std::time::Instant::now();
                             let answers = fetch(&live, &key, &identity, &now).await;
-                            (key, answers)
+                            (key, answers, clock.elapsed())
                         });
                     }
                     Err(e) => {
@@ -90,11 +92,12 @@ impl Job {
             };
             done += 1;
             progress(done, total);
-            let (key, answers) = match joined {
+            let (key, answers, took) = match joined {
                 Ok(result) => result,
                 // A fetch task cannot panic on input; if one did, the run must not pretend.
                 Err(e) => std::panic::resume_unwind(e.into_panic()),
             };
+            fetch_ms.push(took.as_millis().min(u32::MAX as u128) as u32);
             let answers = match answers {
                 Ok(a) => a,
                 Err(e) if e.stops_run() => {
@@ -145,6 +148,7 @@ impl Job {
             }
         }
         self.flush_live(&mut pending, &mut summary)?;
+        summary.fetch_ms = super::Percentiles::of(&mut fetch_ms);
         block_in_place(|| self.finish(&mut summary))?;
         Ok(summary)
     }

@@ -110,6 +110,13 @@ pub struct LearnerOutcome {
 pub struct Summary {
     /// Run id.
     pub run_id: String,
+    /// Wall-clock time of the run, in milliseconds.
+    pub elapsed_ms: u64,
+    /// Time to fetch one learner over HTTP, all attempts and waits included (live runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch_ms: Option<Percentiles>,
+    #[serde(skip)]
+    clock: Option<std::time::Instant>,
     /// Config file.
     pub config: String,
     /// Recordings read.
@@ -142,6 +149,36 @@ pub struct Summary {
     /// Per learner (written to the JSON report, not stored with the run).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub learner_outcomes: Vec<LearnerOutcome>,
+}
+
+/// A distribution in milliseconds, by nearest rank.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Percentiles {
+    /// Median.
+    pub p50: u32,
+    /// 95th percentile.
+    pub p95: u32,
+    /// 99th percentile.
+    pub p99: u32,
+    /// Largest.
+    pub max: u32,
+}
+
+impl Percentiles {
+    /// Of `samples` (sorted here); `None` when there are none.
+    pub fn of(samples: &mut [u32]) -> Option<Self> {
+        samples.sort_unstable();
+        let at = |q: f64| {
+            let rank = (q * samples.len() as f64).ceil() as usize;
+            samples[rank.clamp(1, samples.len()) - 1]
+        };
+        (!samples.is_empty()).then(|| Self {
+            p50: at(0.50),
+            p95: at(0.95),
+            p99: at(0.99),
+            max: at(1.0),
+        })
+    }
 }
 
 impl Summary {
@@ -185,6 +222,7 @@ impl Job {
         Ok(Summary {
             run_id: self.run_id.clone(),
             config: self.config_label.clone(),
+            clock: Some(std::time::Instant::now()),
             ..Default::default()
         })
     }
@@ -192,6 +230,9 @@ impl Job {
     /// Closes the run in the store with its counts and failures; per-learner detail is left to
     /// `--report-json`.
     fn finish(&mut self, summary: &mut Summary) -> Result<(), rikastin_sinks::Error> {
+        if let Some(clock) = summary.clock {
+            summary.elapsed_ms = clock.elapsed().as_millis() as u64;
+        }
         let outcome = if summary.stopped.is_some() {
             "stopped"
         } else if summary.failures.is_empty() {
@@ -375,6 +416,15 @@ mod tests {
              <resultLabel>{grade}</resultLabel></report><report><issueDate>{now}</issueDate></report></elmo>"
         )
         .into_bytes()
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let mut samples: Vec<u32> = (1..=100).rev().collect();
+        let p = Percentiles::of(&mut samples).unwrap();
+        assert_eq!((p.p50, p.p95, p.p99, p.max), (50, 95, 99, 100));
+        assert_eq!(Percentiles::of(&mut [7]).unwrap().p99, 7);
+        assert_eq!(Percentiles::of(&mut []), None);
     }
 
     #[test]

@@ -146,3 +146,6 @@ impl KoskiClient {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
