@@ -2,6 +2,7 @@
 //! VIRTA (SOAP) and KOSKI (REST) answers are fetched over [`http`] with one shared policy for
 //! pace and retries, or read from a folder of recorded answers ([`RecordedFolder`]).
 
+pub mod catalogue;
 pub mod http;
 pub mod koski;
 pub mod virta;

@@ -1,11 +1,13 @@
 //! Seeded generator of synthetic VIRTA `OpiskelijanKaikkiTiedot` SOAP responses: one file per
 //! learner, named by learner key, for tests, the embedded default (`data/recorded/`) and benchmarks.
 //! The first learners of every seed are fixed [`Scenario`]s; the rest are random but realistic.
+//! It also writes the demo course catalogues of `data/catalogues/` ([`catalogue_files`]).
 
 mod build;
 mod bulk;
 mod career;
 mod catalogue;
+mod catalogue_files;
 mod date;
 mod error;
 mod hetu;
@@ -18,6 +20,9 @@ mod scenario;
 mod xml;
 
 pub use catalogue::{CatalogueCourse, INSTITUTIONS, Institution, Programme, Sector, catalogue};
+pub use catalogue_files::{
+    CatalogueFile, HOSTILE_HTML_COURSE, catalogue_files, write_catalogue_files,
+};
 pub use error::{Error, Result};
 pub use hetu::{Henkilotunnus, INDIVIDUAL_MAX, INDIVIDUAL_MIN, is_valid_henkilotunnus};
 pub use learner::{Learner, max_learners};

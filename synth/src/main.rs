@@ -2,6 +2,7 @@
 //!
 //! Run with: `cargo run -p rikastin-synth -- --learners 24 --seed 2026
 //! --out data/recorded/virta/OpiskelijanKaikkiTiedot --secret-file data/learner-key.secret`
+//! (and `--catalogues-out data/catalogues` for the demo course catalogues).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use rikastin_sinks::LearnerSecret;
-use rikastin_synth::{DEFAULT_LEARNERS, DEFAULT_SEED, Options, generate};
+use rikastin_synth::{DEFAULT_LEARNERS, DEFAULT_SEED, Options, generate, write_catalogue_files};
 
 /// Writes synthetic VIRTA OpiskelijanKaikkiTiedot SOAP responses, one `<learner key>.xml` per
 /// learner. The same seed and count always give byte-identical files. The first 12 learners of
@@ -24,16 +25,24 @@ struct Cli {
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
     /// Folder for the files; created if missing. Existing files with other names are left alone.
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(
+        long,
+        required_unless_present = "catalogues_out",
+        requires = "secret_file"
+    )]
+    out: Option<PathBuf>,
     /// File holding the learner-key secret (at least 16 bytes), the same one the cache uses, so
     /// file names match the cache's learner keys. Never put the secret on the command line.
-    #[arg(long)]
-    secret_file: PathBuf,
+    #[arg(long, required_unless_present = "catalogues_out", requires = "out")]
+    secret_file: Option<PathBuf>,
     /// Also write a targets CSV of the same learners, for `rikastin targets add` (it holds the
     /// synthetic identity codes).
     #[arg(long)]
     targets_csv: Option<PathBuf>,
+    /// Also (or only) write the demo course catalogues of the generator's institutions into
+    /// this folder (`data/catalogues`); they do not depend on the seed.
+    #[arg(long)]
+    catalogues_out: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -47,16 +56,24 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let secret = LearnerSecret::from_file(&cli.secret_file).with_context(|| {
-        format!(
-            "reading the learner-key secret {}",
-            cli.secret_file.display()
-        )
-    })?;
+    if let Some(dir) = &cli.catalogues_out {
+        let written = write_catalogue_files(dir)
+            .with_context(|| format!("writing the demo catalogues to {}", dir.display()))?;
+        println!(
+            "wrote {} catalogue files to {}",
+            written.len(),
+            dir.display()
+        );
+    }
+    let (Some(out), Some(secret_file)) = (&cli.out, &cli.secret_file) else {
+        return Ok(());
+    };
+    let secret = LearnerSecret::from_file(secret_file)
+        .with_context(|| format!("reading the learner-key secret {}", secret_file.display()))?;
     let options = Options {
         learners: cli.learners,
         seed: cli.seed,
-        out_dir: cli.out.clone(),
+        out_dir: out.clone(),
         targets_csv: cli.targets_csv.clone(),
     };
     let step = (cli.learners / 20).max(10_000);
@@ -71,7 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         summary.learners,
         summary.attainments,
         summary.bytes,
-        cli.out.display()
+        out.display()
     );
     Ok(())
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::script::{Reply, reply, serve};
+use super::script::{reply, serve};
 use super::*;
 use crate::virta::{Kutsuja, VirtaClient, VirtaQuery};
 
