@@ -40,3 +40,13 @@ data:            ## regenerate the synthetic VIRTA answers of the embedded defau
 clean:           ## remove build output and the local cache
 	$(CARGO) clean
 	rm -rf var
+
+.PHONY: coverage-screenshot
+coverage-screenshot: build  ## write the coverage report to var/coverage and a Chromium screenshot of it (needs: apt-get install chromium)
+	$(RIKASTIN) report coverage --config data/pipeline.yaml --out var/coverage
+	@command -v chromium >/dev/null || { echo "coverage-screenshot needs Chromium: apt-get install chromium" >&2; exit 1; }
+	profile=$$(mktemp -d); \
+	chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+	  --no-first-run --user-data-dir=$$profile --screenshot=var/coverage/coverage.png \
+	  --window-size=1280,2000 file://$(CURDIR)/var/coverage/coverage.html; \
+	status=$$?; rm -rf $$profile; exit $$status

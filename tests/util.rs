@@ -39,12 +39,15 @@ impl TestDir {
         Self::with(recorded, &repo().join("mappings"))
     }
 
-    /// The embedded default's recordings, VIRTA and KOSKI, with the cache in a temporary folder.
+    /// The embedded default: VIRTA and KOSKI recordings, catalogues and DS texts, with the
+    /// cache in a temporary folder.
     pub fn embedded() -> Self {
         let t = Self::with_recordings(&repo().join("data/recorded/virta/OpiskelijanKaikkiTiedot"));
         let koski = format!(
-            "  koski:\n    recorded_dir: {}\n",
-            repo().join("data/recorded/koski/oppija").display()
+            "  koski:\n    recorded_dir: {}\nenrichment:\n  catalogues_dir: {}\n  ds_dir: {}\n",
+            repo().join("data/recorded/koski/oppija").display(),
+            repo().join("data/catalogues").display(),
+            repo().join("data/ds").display()
         );
         let mut yaml = std::fs::read_to_string(t.config()).expect("config written");
         yaml.push_str(&koski);

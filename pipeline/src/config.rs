@@ -25,6 +25,21 @@ pub struct PipelineFile {
     /// Refresh policy for runs over HTTP.
     #[serde(default)]
     pub targets: Option<TargetsSection>,
+    /// What institutions supply; optional.
+    #[serde(default)]
+    pub enrichment: Option<EnrichmentSection>,
+}
+
+/// `enrichment`: folders of the institutions' data joined onto every document.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrichmentSection {
+    /// Folder of course catalogues (`.csv`, `.json`, `.yaml`; docs/catalogue.md).
+    #[serde(default)]
+    pub catalogues_dir: Option<PathBuf>,
+    /// Folder of Diploma Supplement texts (docs/ds.md).
+    #[serde(default)]
+    pub ds_dir: Option<PathBuf>,
 }
 
 /// `cache`.
@@ -235,6 +250,10 @@ pub struct Config {
     pub koski: Option<Transport<KoskiLogin>>,
     /// Refresh policy for runs over HTTP.
     pub targets: TargetsSection,
+    /// Course catalogues folder, when configured.
+    pub catalogues_dir: Option<PathBuf>,
+    /// Diploma Supplement folder, when configured.
+    pub ds_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -310,6 +329,16 @@ impl Config {
             virta,
             koski,
             targets: raw.targets.unwrap_or_default(),
+            catalogues_dir: raw
+                .enrichment
+                .as_ref()
+                .and_then(|e| e.catalogues_dir.as_ref())
+                .map(|d| resolve(base, d)),
+            ds_dir: raw
+                .enrichment
+                .as_ref()
+                .and_then(|e| e.ds_dir.as_ref())
+                .map(|d| resolve(base, d)),
         })
     }
 }

@@ -5,8 +5,11 @@
 //! The `rikastin` binary (`main.rs`) is the CLI over these; see `pipeline/README.md`.
 
 pub mod config;
+pub mod enrich;
+pub mod explain;
 pub mod learners;
 pub mod mapping;
+pub mod report;
 pub mod run;
 pub mod targets;
 pub mod yaml;

@@ -7,6 +7,9 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use rikastin::config::{Config, Transport};
+use rikastin::enrich::Enrichment;
+use rikastin::enrich::catalogue::Catalogues;
+use rikastin::enrich::ds::DsLibrary;
 use rikastin::mapping::Mappings;
 use rikastin::run::live::Live;
 use rikastin::run::recorded::Recorded;
@@ -98,6 +101,59 @@ enum Cmd {
         #[command(subcommand)]
         command: TargetsCmd,
     },
+    /// Where each field of a learner's stored document came from: the VIRTA or KOSKI record,
+    /// the catalogue file, line and version, the DS file, and the rule that put it there.
+    Explain {
+        /// Learner key or unique prefix.
+        learner: String,
+        /// Only the result with this LOS identifier (a value, or `type:value`).
+        #[arg(long)]
+        los: Option<String>,
+        /// The pipeline configuration (to find the cache).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+    },
+    /// Course catalogues, as an institution supplies them.
+    Catalogue {
+        #[command(subcommand)]
+        command: CatalogueCmd,
+    },
+    /// Reports over the whole cache.
+    Report {
+        #[command(subcommand)]
+        command: ReportCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogueCmd {
+    /// Validate a catalogue file, count the cached results of the institution it would enrich,
+    /// and show one enriched course as ELMO. Changes nothing.
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        /// The catalogue (`.csv`, `.json`, `.yaml`, OOAPI v5 `.json`; docs/catalogue.md).
+        file: PathBuf,
+        /// The institution's VIRTA code (Myontaja), e.g. 01901.
+        #[arg(long)]
+        institution: String,
+        /// The pipeline configuration (mappings and cache).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCmd {
+    /// Coverage per institution and year: descriptions, learning outcomes, Diploma Supplements,
+    /// and unmatched course codes. Writes coverage.html and coverage.json.
+    Coverage {
+        /// The folder for the page and the JSON.
+        #[arg(long, default_value = "var/coverage")]
+        out: PathBuf,
+        /// The pipeline configuration (to find the cache).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -129,6 +185,20 @@ enum MappingsCmd {
         /// The pipeline configuration (names the mapping folder).
         #[arg(long, default_value = "data/pipeline.yaml")]
         config: PathBuf,
+    },
+    /// Run the cases in mappings/tests/*.yaml: each builds one learner's document from its
+    /// fixtures and compares it with its golden ELMO, printing a diff when they differ.
+    #[command(after_help = EXIT_CODES)]
+    Test {
+        /// The pipeline configuration (names the mapping folder).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+        /// Folder of the cases; default: `tests` in the mapping folder.
+        #[arg(long)]
+        cases: Option<PathBuf>,
+        /// Rewrite golden files that differ (then review the diff by eye).
+        #[arg(long)]
+        update: bool,
     },
 }
 
@@ -174,6 +244,30 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Mappings {
+            command:
+                MappingsCmd::Test {
+                    config,
+                    cases,
+                    update,
+                },
+        } => mappings_test(&config, cases.as_deref(), update),
+        Cmd::Explain {
+            learner,
+            los,
+            config,
+        } => explain(&config, &learner, los.as_deref()),
+        Cmd::Catalogue {
+            command:
+                CatalogueCmd::Check {
+                    file,
+                    institution,
+                    config,
+                },
+        } => catalogue_check(&config, &file, &institution),
+        Cmd::Report {
+            command: ReportCmd::Coverage { out, config },
+        } => report_coverage(&config, &out),
         Cmd::Targets {
             command: TargetsCmd::Add { file, config },
         } => targets_add(&config, &file),
@@ -207,8 +301,10 @@ fn run(
         chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
         std::process::id() % 100_000
     );
+    let enrichment = load_enrichment(&config, &mappings)?;
     let job = Job {
         config_label: config.file.display().to_string(),
+        enrichment,
         mappings,
         secret: secret.clone(),
         store,
@@ -271,6 +367,29 @@ fn run(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Loads the catalogues and DS texts before anything is fetched. Bad catalogue rows are
+/// reported and left out (the institution fixes them; `rikastin catalogue check` shows them);
+/// a DS file that does not load stops the run like any other configuration error.
+fn load_enrichment(config: &Config, mappings: &Mappings) -> Result<Enrichment> {
+    let catalogues = match &config.catalogues_dir {
+        Some(dir) => {
+            let c = Catalogues::load(dir, &mappings.enrichment.catalogue).with_context(|| {
+                format!("enrichment.catalogues_dir in {}", config.file.display())
+            })?;
+            for p in &c.problems {
+                eprintln!("warning: {p}");
+            }
+            Some(c)
+        }
+        None => None,
+    };
+    let ds = match &config.ds_dir {
+        Some(dir) => Some(DsLibrary::load(dir)?),
+        None => None,
+    };
+    Ok(Enrichment { catalogues, ds })
 }
 
 /// Opens the HTTP clients, reading their passwords now so that a missing one fails before any
@@ -451,8 +570,15 @@ fn print_summary(s: &Summary, config: &Config) {
         let _ = writeln!(out, "  STOPPED          {why}");
     }
     let secs = s.elapsed_ms as f64 / 1000.0;
-    let rate = if secs > 0.0 { s.learners as f64 / secs } else { 0.0 };
-    let _ = write!(out, "  time             {secs:>7.1} s  ({rate:.0} learners/s");
+    let rate = if secs > 0.0 {
+        s.learners as f64 / secs
+    } else {
+        0.0
+    };
+    let _ = write!(
+        out,
+        "  time             {secs:>7.1} s  ({rate:.0} learners/s"
+    );
     if let Some(p) = &s.fetch_ms {
         let _ = write!(
             out,
@@ -477,22 +603,163 @@ fn open_store(config_path: &Path) -> Result<SqliteStore> {
 
 fn show(config_path: &Path, learner: &str) -> Result<ExitCode> {
     let store = open_store(config_path)?;
+    let key = find_learner(&store, learner)?;
+    let snapshot = store
+        .get_snapshot(&key)?
+        .with_context(|| format!("learner {key} vanished from the cache"))?;
+    std::io::stdout().write_all(&snapshot.elmo_xml)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(config_path: &Path, learner: &str, los: Option<&str>) -> Result<ExitCode> {
+    let store = open_store(config_path)?;
+    let key = find_learner(&store, learner)?;
+    let Some(json) = store.get_provenance(&key)? else {
+        bail!("learner {key} has no stored provenance: run `rikastin run` again to record it");
+    };
+    println!("learner {key}");
+    print!(
+        "{}",
+        rikastin::explain::render(&json, los).map_err(anyhow::Error::msg)?
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn mappings_test(config_path: &Path, cases: Option<&Path>, update: bool) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let mappings = Mappings::load(&config.mappings)?;
+    let dir = cases.map_or_else(|| config.mappings.join("tests"), Path::to_owned);
+    let outcomes =
+        rikastin::mapping::cases::run_all(&dir, &mappings, update).map_err(anyhow::Error::msg)?;
+    let mut failed = 0;
+    for o in &outcomes {
+        match &o.failure {
+            None => println!("ok    {}  {}", o.file.display(), o.name),
+            Some(why) => {
+                failed += 1;
+                println!("FAIL  {}  {}\n{why}", o.file.display(), o.name);
+            }
+        }
+    }
+    println!("{} cases, {failed} failed", outcomes.len());
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn catalogue_check(config_path: &Path, file: &Path, institution: &str) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let mappings = Mappings::load(&config.mappings)?;
+    let store = if config.sqlite_path.exists() {
+        Some(SqliteStore::open(&config.sqlite_path)?)
+    } else {
+        None
+    };
+    let report = rikastin::enrich::check::check(
+        file,
+        institution,
+        &mappings.enrichment.catalogue,
+        store.as_ref(),
+    )
+    .map_err(anyhow::Error::msg)?;
+    for p in &report.problems {
+        println!("{p}");
+    }
+    println!(
+        "{}: {} course versions read, {} problems",
+        file.display(),
+        report.courses,
+        report.problems.len()
+    );
+    match &store {
+        None => println!(
+            "no cache at {}: nothing to join against",
+            config.sqlite_path.display()
+        ),
+        Some(_) => {
+            println!(
+                "would enrich {} of the {} cached results of {institution} that have a course code",
+                report.would_enrich, report.examined
+            );
+            if !report.unmatched.is_empty() {
+                let top: Vec<String> = report
+                    .unmatched
+                    .iter()
+                    .take(10)
+                    .map(|(code, n)| format!("{code} ({n})"))
+                    .collect();
+                println!(
+                    "cached course codes it has no version for: {}",
+                    top.join(", ")
+                );
+            }
+        }
+    }
+    if let Some(example) = &report.example {
+        println!("\none enriched result, as it would read in ELMO:\n{example}");
+    }
+    Ok(if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn report_coverage(config_path: &Path, out: &Path) -> Result<ExitCode> {
+    let store = open_store(config_path)?;
+    let mut rows = Vec::new();
+    let mut unreadable = 0;
+    store.for_each_coverage(|json| {
+        match serde_json::from_str::<Vec<rikastin::enrich::CoverageRow>>(json) {
+            Ok(r) => rows.extend(r),
+            Err(_) => unreadable += 1,
+        }
+    })?;
+    if unreadable > 0 {
+        eprintln!(
+            "warning: {unreadable} snapshots have unreadable coverage rows; run again to rebuild them"
+        );
+    }
+    let rows: Vec<rikastin::report::coverage::CoverageRow> = rows
+        .into_iter()
+        .map(|r| rikastin::report::coverage::CoverageRow {
+            institution: r.institution,
+            institution_name: r.institution_name,
+            year: r.year,
+            course_code: r.course_code,
+            los_type: r.los_type,
+            has_description: r.has_description,
+            has_outcomes: r.has_outcomes,
+            matched: r.matched,
+            is_degree: r.is_degree,
+            has_ds: r.has_ds,
+            ds_missing: r.ds_missing,
+        })
+        .collect();
+    let coverage = rikastin::report::coverage::coverage(&rows)?;
+    let written = rikastin::report::coverage::write(&coverage, out)?;
+    for path in &written {
+        println!("wrote {}", path.display());
+    }
+    println!("{} results from the cache", rows.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A learner key from a full key or a unique prefix of one.
+fn find_learner(store: &SqliteStore, learner: &str) -> Result<rikastin_sinks::LearnerKey> {
     if learner.len() < 4 || !learner.bytes().all(|b| b.is_ascii_hexdigit()) {
         bail!(
             "{learner:?} is not a learner key: give at least 4 hex digits of one (see `rikastin list`)"
         );
     }
     let keys = store.find_keys(&learner.to_ascii_lowercase(), 2)?;
-    let key = match keys.as_slice() {
+    match keys.as_slice() {
         [] => bail!("no learner with a key starting {learner} in the cache"),
-        [one] => one,
+        [one] => Ok(one.clone()),
         _ => bail!("{learner} is the start of more than one learner key; give more digits"),
-    };
-    let snapshot = store
-        .get_snapshot(key)?
-        .with_context(|| format!("learner {key} vanished from the cache"))?;
-    std::io::stdout().write_all(&snapshot.elmo_xml)?;
-    Ok(ExitCode::SUCCESS)
+    }
 }
 
 fn list(config_path: &Path) -> Result<ExitCode> {

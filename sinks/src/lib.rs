@@ -15,6 +15,6 @@ pub use error::{Error, Result};
 pub use key::{Identity, LearnerKey, LearnerSecret};
 pub use seal::{TargetIdentity, TargetSeal};
 pub use store::{
-    AddOutcome, DueTarget, NewSnapshot, NewTarget, RunRecord, RunStart, Snapshot, SnapshotMeta,
-    SourceFreshness, SqliteStore, TargetRecord, WriteOutcome,
+    AddOutcome, DueTarget, NewSnapshot, NewTarget, RunRecord, RunStart, Snapshot, SnapshotDetail,
+    SnapshotMeta, SourceFreshness, SqliteStore, TargetRecord, WriteOutcome,
 };

@@ -6,6 +6,8 @@ mod embedded_default;
 mod samples;
 // The CLI: --help, exit codes, errors that name file and line, no identity codes in output.
 mod cli;
+// Catalogues and DS joined by the run; explain, catalogue check, mappings test, coverage.
+mod enrichment;
 // Live extraction over HTTP against the stand-in VIRTA and KOSKI servers.
 mod live;
 // Shared checks: every attainment accounted for, documents valid.

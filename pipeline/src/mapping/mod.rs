@@ -5,6 +5,7 @@
 //! records to an ELMO document plus the list of records it kept out, with reasons, and
 //! [`koski::map_oppija`] does the same for a KOSKI answer, giving one report per oppilaitos.
 
+pub mod cases;
 pub mod koski;
 mod rules;
 pub mod virta;
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use koski::KoskiRules;
-pub use rules::{Institution, VirtaRules, parse_month_day};
+pub use rules::{Institution, LOS_TYPES, VirtaRules, parse_month_day};
 
 use crate::yaml::{ConfigError, YamlFile};
 
@@ -24,6 +25,8 @@ pub struct Mappings {
     pub virta: VirtaRules,
     /// `koski.yaml`.
     pub koski: KoskiRules,
+    /// `enrichment.yaml`: how catalogues are joined on.
+    pub enrichment: crate::enrich::rules::EnrichmentRules,
     /// `institutions.yaml`, by Myontaja code.
     pub institutions: BTreeMap<String, Institution>,
     /// The files that were read, for the run report.
@@ -31,7 +34,8 @@ pub struct Mappings {
 }
 
 impl Mappings {
-    /// Loads `virta.yaml` from `dir` and the institutions table it names, then `koski.yaml`.
+    /// Loads `virta.yaml` from `dir` and the institutions table it names, then `koski.yaml`
+    /// and `enrichment.yaml`.
     pub fn load(dir: &Path) -> Result<Self, ConfigError> {
         let rules_path = dir.join("virta.yaml");
         let virta = rules::load_rules(&YamlFile::read(&rules_path)?)?;
@@ -40,11 +44,14 @@ impl Mappings {
             rules::load_institutions(&YamlFile::read(&institutions_path)?)?.institutions;
         let koski_path = dir.join("koski.yaml");
         let koski = koski::load_rules(&YamlFile::read(&koski_path)?)?;
+        let enrichment_path = dir.join("enrichment.yaml");
+        let enrichment = crate::enrich::rules::load(&YamlFile::read(&enrichment_path)?)?;
         Ok(Self {
             virta,
             koski,
+            enrichment,
             institutions,
-            files: vec![rules_path, institutions_path, koski_path],
+            files: vec![rules_path, institutions_path, koski_path, enrichment_path],
         })
     }
 }

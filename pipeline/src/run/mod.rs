@@ -22,6 +22,7 @@ use rikastin_sources::virta::Opiskelija;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::enrich::Enrichment;
 use crate::mapping::Mappings;
 use crate::mapping::koski::map_oppija;
 use crate::mapping::virta::{Exclusion, map_learner};
@@ -43,6 +44,8 @@ pub struct Job {
     pub config_label: String,
     /// Rules.
     pub mappings: Mappings,
+    /// Catalogues and DS texts joined onto every document.
+    pub enrichment: Enrichment,
     /// Learner-key secret.
     pub secret: LearnerSecret,
     /// The cache.
@@ -208,6 +211,8 @@ struct Pending {
     hash: String,
     results: u32,
     sources: Vec<SourceFreshness>,
+    provenance_json: String,
+    coverage_json: String,
     outcome: LearnerOutcome,
 }
 
@@ -251,9 +256,7 @@ impl Job {
         )
     }
 
-    /// Maps one learner's answers into one document (a report per issuer, VIRTA's and KOSKI's
-    /// side by side), lints and writes it. `drop_korkeakoulutus`: KOSKI's copy of VIRTA's
-    /// records is left out when VIRTA itself is a source (koski.md §5).
+    /// Assembles one learner's document ([`assemble`]), lints and writes it.
     fn build(&self, learner: Learner<'_>, drop_korkeakoulutus: bool) -> Result<Pending, Failure> {
         let fail = |phase, error: String| Failure {
             recording: learner.label.clone(),
@@ -262,37 +265,26 @@ impl Job {
             error,
             class: None,
         };
-        let mut doc: Option<Elmo> = None;
-        let mut results = 0;
-        let mut exclusions = Vec::new();
-        if !learner.virta.is_empty() {
-            let mapped = map_learner(&learner.virta, &self.mappings, &self.now)
-                .map_err(|e| fail(Phase::Map, format!("{}: {e}", learner.label)))?;
-            results += mapped.results;
-            exclusions.extend(mapped.exclusions);
-            doc = Some(mapped.elmo);
-        }
-        if let Some(oppija) = learner.koski {
-            let mapped = map_oppija(oppija, &self.mappings, drop_korkeakoulutus, &self.now)
-                .map_err(|e| fail(Phase::Map, format!("{} (KOSKI): {e}", learner.label)))?;
-            results += mapped.results;
-            exclusions.extend(mapped.exclusions);
-            match &mut doc {
-                Some(elmo) => elmo.reports.extend(mapped.reports),
-                None if !mapped.reports.is_empty() => {
-                    let mut elmo = Elmo::new(self.now.clone(), mapped.learner);
-                    elmo.reports = mapped.reports;
-                    doc = Some(elmo);
-                }
-                None => {}
-            }
-        }
-        let Some(elmo) = doc else {
-            return Err(fail(
-                Phase::Map,
-                "no source had a result to report for this learner".into(),
-            ));
-        };
+        let Assembled {
+            elmo,
+            results,
+            exclusions,
+            enriched,
+        } = assemble(
+            &learner.virta,
+            learner.koski,
+            &self.mappings,
+            &self.enrichment,
+            &self.now,
+            drop_korkeakoulutus,
+        )
+        .map_err(|e| fail(Phase::Map, format!("{}: {e}", learner.label)))?;
+        let provenance_json = serde_json::json!({
+            "results": enriched.provenance,
+            "diploma_supplements": enriched.ds,
+        })
+        .to_string();
+        let coverage_json = serde_json::to_string(&enriched.coverage).unwrap_or_default();
         let mut findings = elmo::lint(&elmo);
         findings.retain(|f| !DEFERRED_TO_SERVING.contains(&f.code));
         let (errors, warnings): (Vec<_>, Vec<_>) =
@@ -308,6 +300,8 @@ impl Job {
             xml,
             results: results as u32,
             sources: learner.sources,
+            provenance_json,
+            coverage_json,
             outcome: LearnerOutcome {
                 learner: learner.key.to_string(),
                 recording: learner.label,
@@ -340,6 +334,10 @@ impl Job {
                 run_id: &self.run_id,
                 sources: &p.sources,
                 results: p.results,
+                detail: Some(rikastin_sinks::SnapshotDetail {
+                    provenance_json: &p.provenance_json,
+                    coverage_json: &p.coverage_json,
+                }),
             })
             .collect();
         let outcomes = self.store.put_snapshots(&batch)?;
@@ -370,6 +368,66 @@ impl Job {
         }
         Ok(())
     }
+}
+
+/// One learner's document, mapped, merged and enriched, not yet linted.
+pub struct Assembled {
+    /// The document.
+    pub elmo: Elmo,
+    /// Results (LOIs) from the records.
+    pub results: usize,
+    /// Records kept out, with reasons.
+    pub exclusions: Vec<Exclusion>,
+    /// What enrichment did: provenance, coverage, DS outcomes.
+    pub enriched: crate::enrich::Enriched,
+}
+
+/// Maps a learner's VIRTA and KOSKI records into one document (a report per issuer, VIRTA's and
+/// KOSKI's side by side), then joins the institutions' data onto it. Pure: the same inputs give
+/// the same document, which `rikastin mappings test` relies on. `drop_korkeakoulutus`: KOSKI's
+/// copy of VIRTA's records is left out when VIRTA itself is a source (koski.md §5).
+pub fn assemble(
+    virta: &[&Opiskelija],
+    koski: Option<&Oppija>,
+    mappings: &Mappings,
+    enrichment: &Enrichment,
+    now: &DateTime,
+    drop_korkeakoulutus: bool,
+) -> Result<Assembled, String> {
+    let mut doc: Option<Elmo> = None;
+    let mut results = 0;
+    let mut exclusions = Vec::new();
+    if !virta.is_empty() {
+        let mapped = map_learner(virta, mappings, now).map_err(|e| e.to_string())?;
+        results += mapped.results;
+        exclusions.extend(mapped.exclusions);
+        doc = Some(mapped.elmo);
+    }
+    if let Some(oppija) = koski {
+        let mapped = map_oppija(oppija, mappings, drop_korkeakoulutus, now)
+            .map_err(|e| format!("KOSKI: {e}"))?;
+        results += mapped.results;
+        exclusions.extend(mapped.exclusions);
+        match &mut doc {
+            Some(elmo) => elmo.reports.extend(mapped.reports),
+            None if !mapped.reports.is_empty() => {
+                let mut elmo = Elmo::new(now.clone(), mapped.learner);
+                elmo.reports = mapped.reports;
+                doc = Some(elmo);
+            }
+            None => {}
+        }
+    }
+    let Some(mut elmo) = doc else {
+        return Err("no source had a result to report for this learner".into());
+    };
+    let enriched = enrichment.apply(&mut elmo, &mappings.enrichment, &now.date());
+    Ok(Assembled {
+        elmo,
+        results,
+        exclusions,
+        enriched,
+    })
 }
 
 /// SHA-256 over the document as written, with its generatedDate and issueDate values left

@@ -39,6 +39,18 @@ pub struct NewSnapshot<'a> {
     pub sources: &'a [SourceFreshness],
     /// Number of learning opportunity instances (LOIs) in the document.
     pub results: u32,
+    /// Where the document's fields came from, and its coverage rows; stored beside it.
+    pub detail: Option<SnapshotDetail<'a>>,
+}
+
+/// What a document was built from, as JSON the pipeline defines: `rikastin explain` reads the
+/// provenance, `rikastin report coverage` the coverage rows. Neither holds an identity code.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapshotDetail<'a> {
+    /// Provenance of every generated field.
+    pub provenance_json: &'a str,
+    /// A JSON array with one coverage row per result.
+    pub coverage_json: &'a str,
 }
 
 impl fmt::Debug for NewSnapshot<'_> {
@@ -52,6 +64,7 @@ impl fmt::Debug for NewSnapshot<'_> {
             .field("run_id", &self.run_id)
             .field("sources", &self.sources)
             .field("results", &self.results)
+            .field("detail", &self.detail.map(|_| "<json>"))
             .finish()
     }
 }

@@ -22,7 +22,11 @@ use crate::{Error, LearnerKey, Result};
 /// Schema migrations; migration `i` brings the file to `PRAGMA user_version = i + 1`.
 /// `schema.sql` is the single source of version 1, `schema_v2.sql` of the step to version 2
 /// (docs/cache.md shows both). A migration, once released, is never edited: add the next one.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("schema_v2.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    include_str!("schema_v2.sql"),
+    include_str!("schema_v3.sql"),
+];
 
 /// How long a writer waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -209,6 +213,34 @@ impl SqliteStore {
                 source,
             })?;
         Ok(Some(Snapshot { meta, elmo_xml }))
+    }
+
+    /// The provenance JSON stored with the learner's snapshot, if any.
+    pub fn get_provenance(&self, key: &LearnerKey) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT provenance_json FROM snapshot_detail WHERE learner_key = ?1",
+                [key.as_str()],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(self.err("get_provenance"))
+    }
+
+    /// Calls `each` with every snapshot's coverage JSON array, in learner-key order, one row
+    /// at a time, so the whole cache need not sit in memory as text.
+    pub fn for_each_coverage(&self, mut each: impl FnMut(&str)) -> Result<()> {
+        let op = "for_each_coverage";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT coverage_json FROM snapshot_detail ORDER BY learner_key")
+            .map_err(self.err(op))?;
+        let mut rows = stmt.query([]).map_err(self.err(op))?;
+        while let Some(row) = rows.next().map_err(self.err(op))? {
+            let json: String = row.get(0).map_err(self.err(op))?;
+            each(&json);
+        }
+        Ok(())
     }
 
     /// Keys starting with `prefix` (for `rikastin show 3fa2`), sorted; at most `limit`.
@@ -471,7 +503,31 @@ impl BatchWriter<'_, '_> {
         };
         self.replace_sources()?;
         self.clear_stale_mark()?;
+        self.replace_detail()?;
         Ok(outcome)
+    }
+
+    /// Provenance and coverage describe the document as confirmed now, so they are rewritten
+    /// even when the document itself is unchanged (a catalogue line may have moved).
+    fn replace_detail(&self) -> Result<()> {
+        let s = self.snapshot;
+        let key = s.learner_key.as_str();
+        match s.detail {
+            Some(d) => self
+                .tx
+                .execute(
+                    "INSERT INTO snapshot_detail (learner_key, provenance_json, coverage_json) \
+                     VALUES (?1, ?2, ?3) ON CONFLICT (learner_key) DO UPDATE SET \
+                     provenance_json = excluded.provenance_json, coverage_json = excluded.coverage_json",
+                    params![key, d.provenance_json, d.coverage_json],
+                )
+                .map_err(self.err("write snapshot detail"))?,
+            None => self
+                .tx
+                .execute("DELETE FROM snapshot_detail WHERE learner_key = ?1", [key])
+                .map_err(self.err("clear snapshot detail"))?,
+        };
+        Ok(())
     }
 
     /// A snapshot confirmed by complete answers (written or unchanged) is fresh again. One built

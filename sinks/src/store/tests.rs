@@ -80,6 +80,7 @@ fn new_snapshot<'a>(
         run_id,
         sources,
         results: 2,
+        detail: None,
     }
 }
 
@@ -567,7 +568,7 @@ fn newer_schema_version_is_refused() {
             err,
             Error::NewerSchema {
                 found: 99,
-                known: 2,
+                known: SqliteStore::SCHEMA_VERSION,
                 ..
             }
         ),
@@ -661,12 +662,13 @@ fn schema_refuses_a_learner_key_that_is_not_lower_hex() {
 
 #[test]
 fn cache_doc_shows_the_schema_unchanged() {
-    // docs/cache.md shows schema.sql and schema_v2.sql; this keeps the files the single source.
+    // docs/cache.md shows schema.sql and each migration; this keeps the files the single source.
     let doc_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/cache.md");
     let doc = std::fs::read_to_string(doc_path).expect("docs/cache.md is part of the repository");
     for (name, schema) in [
         ("schema.sql", include_str!("schema.sql")),
         ("schema_v2.sql", include_str!("schema_v2.sql")),
+        ("schema_v3.sql", include_str!("schema_v3.sql")),
     ] {
         assert!(
             doc.contains(&format!("```sql\n{schema}```")),
@@ -743,7 +745,7 @@ fn version_1_file_is_migrated_and_keeps_its_snapshots() {
         .raw()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, SqliteStore::SCHEMA_VERSION);
     let snap = store.get_snapshot(&k).unwrap().expect("kept");
     assert_eq!(snap.elmo_xml, xml);
     assert_eq!(snap.meta.content_hash, hash(5));
@@ -1241,4 +1243,44 @@ fn cache_files_hold_no_identity_code_in_clear() {
             "an identity value is in the cache files in clear"
         );
     }
+}
+
+#[test]
+fn the_detail_is_written_with_the_snapshot_and_follows_each_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("c.sqlite")).unwrap();
+    let key = key("d");
+    store
+        .begin_run(&RunStart {
+            run_id: "r1",
+            started_at: "2025-01-31T12:00:00Z",
+            config_label: "t",
+        })
+        .unwrap();
+    let hash = "a".repeat(64);
+    let sources = virta("2025-01-31T12:00:00Z", true);
+    let put = |store: &mut SqliteStore, provenance: &str| {
+        let mut s = new_snapshot(&key, b"<elmo/>", &hash, "r1", &sources);
+        s.detail = Some(SnapshotDetail {
+            provenance_json: provenance,
+            coverage_json: "[{\"matched\":true}]",
+        });
+        store.put_snapshots(&[s]).unwrap()
+    };
+    put(&mut store, "{\"v\":1}");
+    assert_eq!(
+        store.get_provenance(&key).unwrap().as_deref(),
+        Some("{\"v\":1}")
+    );
+    // Unchanged document, new provenance: the detail follows.
+    assert_eq!(put(&mut store, "{\"v\":2}"), vec![WriteOutcome::Unchanged]);
+    assert_eq!(
+        store.get_provenance(&key).unwrap().as_deref(),
+        Some("{\"v\":2}")
+    );
+    let mut seen = Vec::new();
+    store
+        .for_each_coverage(|j| seen.push(j.to_owned()))
+        .unwrap();
+    assert_eq!(seen, vec!["[{\"matched\":true}]".to_owned()]);
 }

@@ -850,6 +850,8 @@ fn the_documented_examples_use_the_real_keys() {
     }
     let doc = std::fs::read_to_string(repo().join("docs/mappings.md")).unwrap();
     let section = &doc[doc.find("\n## KOSKI\n").expect("a KOSKI section")..];
+    // Up to the next top-level section.
+    let section = &section[..section[1..].find("\n## ").map_or(section.len(), |i| i + 1)];
     let mut shown = std::collections::BTreeSet::new();
     for (i, block) in section.split("```yaml\n").skip(1).enumerate() {
         let block = &block[..block.find("```").unwrap()];
