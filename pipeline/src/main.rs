@@ -722,22 +722,6 @@ fn report_coverage(config_path: &Path, out: &Path) -> Result<ExitCode> {
             "warning: {unreadable} snapshots have unreadable coverage rows; run again to rebuild them"
         );
     }
-    let rows: Vec<rikastin::report::coverage::CoverageRow> = rows
-        .into_iter()
-        .map(|r| rikastin::report::coverage::CoverageRow {
-            institution: r.institution,
-            institution_name: r.institution_name,
-            year: r.year,
-            course_code: r.course_code,
-            los_type: r.los_type,
-            has_description: r.has_description,
-            has_outcomes: r.has_outcomes,
-            matched: r.matched,
-            is_degree: r.is_degree,
-            has_ds: r.has_ds,
-            ds_missing: r.ds_missing,
-        })
-        .collect();
     let coverage = rikastin::report::coverage::coverage(&rows)?;
     let written = rikastin::report::coverage::write(&coverage, out)?;
     for path in &written {

@@ -57,7 +57,7 @@ pub struct ResultProvenance {
 }
 
 /// One result as the coverage report sees it: no identity, no learner key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoverageRow {
     /// VIRTA Myontaja code or KOSKI oppilaitos identifier.
     pub institution: String,

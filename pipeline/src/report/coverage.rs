@@ -29,52 +29,9 @@ pub const HTML_FILE: &str = "coverage.html";
 /// See [`HTML_FILE`].
 pub const JSON_FILE: &str = "coverage.json";
 
-/// One result (LOI) in the cache, as the coverage report sees it. It has no identity code and
-/// no learner key, so nothing in the report can point at a learner.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CoverageRow {
-    /// VIRTA `Myontaja` code or KOSKI oppilaitos OID.
-    pub institution: String,
-    /// The institution's English or Finnish title.
-    pub institution_name: String,
-    /// Year of the result's date; 0 when it has none.
-    pub year: i32,
-    /// The code the catalogue join used (`None` when the result has none).
-    pub course_code: Option<String>,
-    /// `"Degree Programme"`, `"Module"`, `"Course"` or `"Class"`.
-    pub los_type: String,
-    /// A catalogue description was joined.
-    pub has_description: bool,
-    /// Learning outcomes were joined.
-    pub has_outcomes: bool,
-    /// The catalogue had a version for (institution, code, date).
-    pub matched: bool,
-    /// A Degree Programme result.
-    pub is_degree: bool,
-    /// A Diploma Supplement was attached.
-    pub has_ds: bool,
-    /// DS sections listed as missing (e.g. `"3.3 Access requirements"`).
-    pub ds_missing: Vec<String>,
-}
-
-/// The rows the job stores beside each snapshot, as the report reads them.
-impl From<crate::enrich::CoverageRow> for CoverageRow {
-    fn from(row: crate::enrich::CoverageRow) -> Self {
-        CoverageRow {
-            institution: row.institution,
-            institution_name: row.institution_name,
-            year: row.year,
-            course_code: row.course_code,
-            los_type: row.los_type,
-            has_description: row.has_description,
-            has_outcomes: row.has_outcomes,
-            matched: row.matched,
-            is_degree: row.is_degree,
-            has_ds: row.has_ds,
-            ds_missing: row.ds_missing,
-        }
-    }
-}
+/// One result (LOI) in the cache, as the coverage report sees it; the run writes these
+/// beside each snapshot.
+pub use crate::enrich::CoverageRow;
 
 /// The whole report. Serialised as `coverage.json`; field order is the key order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
