@@ -34,3 +34,28 @@ pub use stats::{Outcome, RequestRecord, Route, Stats, identity_digest};
 
 #[cfg(test)]
 mod tests;
+
+/// Every `*.{extension}` file of `dir` with its bytes, sorted by name: the data both stand-ins
+/// serve.
+fn read_files(
+    dir: &std::path::Path,
+    extension: &str,
+) -> Result<Vec<(std::path::PathBuf, Vec<u8>)>> {
+    let read_err = |path: &std::path::Path, source| Error::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| read_err(dir, e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == extension))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
+            Ok((path, bytes))
+        })
+        .collect()
+}

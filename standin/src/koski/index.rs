@@ -43,19 +43,8 @@ pub(crate) struct KoskiIndex {
 impl KoskiIndex {
     /// Reads every `*.json` in `dir` (sorted by name).
     pub(crate) fn load(dir: &Path) -> Result<Self> {
-        let read_err = |path: &Path, source| Error::Read {
-            path: path.to_owned(),
-            source,
-        };
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| read_err(dir, e))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        paths.sort();
         let mut index = KoskiIndex::default();
-        for path in paths {
-            let bytes = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
+        for (path, bytes) in crate::read_files(dir, "json")? {
             index.add(&path, bytes)?;
         }
         Ok(index)

@@ -4,7 +4,7 @@
 //! one institution (`organisaatio`) can be assembled without re-serialising the data.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use axum::body::Bytes;
 use quick_xml::NsReader;
@@ -55,19 +55,8 @@ pub(crate) struct VirtaIndex {
 impl VirtaIndex {
     /// Reads every `*.xml` in `dir` (sorted by name).
     pub(crate) fn load(dir: &Path) -> Result<Self> {
-        let read_err = |path: &Path, source| Error::Read {
-            path: path.to_owned(),
-            source,
-        };
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| read_err(dir, e))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "xml"))
-            .collect();
-        paths.sort();
         let mut index = VirtaIndex::default();
-        for path in paths {
-            let bytes = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
+        for (path, bytes) in crate::read_files(dir, "xml")? {
             index.add(&path, bytes)?;
         }
         Ok(index)
