@@ -43,6 +43,7 @@ mod model;
 mod reader;
 mod redact;
 mod scalar;
+mod select;
 mod writer;
 
 pub use error::{Error, Location, Result, ValueError};
@@ -56,4 +57,5 @@ pub use model::{
 };
 pub use reader::read;
 pub use scalar::{Date, DateTime, Decimal, TimeZone};
+pub use select::{UnknownIds, select};
 pub use writer::{write, write_to};
