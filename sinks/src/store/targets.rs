@@ -185,7 +185,8 @@ impl SqliteStore {
     ///
     /// Due: never succeeded, or the last success is at least `refresh_after_secs` old. But a
     /// target whose last attempt failed waits until that attempt is at least `retry_after_secs`
-    /// old, so a source that is down is not hammered.
+    /// old, so a source that is down is not hammered. A refresh asked for with
+    /// [`Self::request_refresh`] and not attempted since is due whatever the policy says.
     pub fn due_targets(
         &self,
         now: &str,
@@ -199,12 +200,15 @@ impl SqliteStore {
         let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
         let sql = format!(
             "SELECT learner_key, sealed_identity FROM target \
-             WHERE (last_success_at IS NULL OR {success} <= ?1) \
-             AND NOT (last_attempt_at IS NOT NULL AND last_outcome NOT IN ({ok}) \
-                      AND {attempt} > ?2) \
+             WHERE (refresh_requested_at IS NOT NULL \
+                    AND (last_attempt_at IS NULL OR {requested} > {attempt})) \
+             OR ((last_success_at IS NULL OR {success} <= ?1) \
+                 AND NOT (last_attempt_at IS NOT NULL AND last_outcome NOT IN ({ok}) \
+                          AND {attempt} > ?2)) \
              ORDER BY learner_key LIMIT ?3",
             success = epoch_ms!("last_success_at"),
             attempt = epoch_ms!("last_attempt_at"),
+            requested = epoch_ms!("refresh_requested_at"),
             ok = sql_list(Self::SUCCESS_OUTCOMES),
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(self.err(op))?;
@@ -270,6 +274,22 @@ impl SqliteStore {
             });
         }
         Ok(())
+    }
+
+    /// Asks that target `key` be refreshed by the next run, at `at` (the read API's
+    /// `POST /v1/learners/{key}/refresh`). Returns false when `key` is not a target: a run
+    /// refreshes only targets, so there is nothing to queue.
+    pub fn request_refresh(&mut self, key: &LearnerKey, at: &str) -> Result<bool> {
+        let op = format!("request_refresh (learner {key})");
+        self.time_ms(&op, "at", at)?;
+        let updated = self
+            .conn
+            .execute(
+                "UPDATE target SET refresh_requested_at = ?2 WHERE learner_key = ?1",
+                params![key.as_str(), at],
+            )
+            .map_err(self.err(&op))?;
+        Ok(updated == 1)
     }
 
     /// Marks learner `key`'s snapshot stale after a failed refresh, leaving the document and

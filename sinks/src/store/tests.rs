@@ -669,6 +669,7 @@ fn cache_doc_shows_the_schema_unchanged() {
         ("schema.sql", include_str!("schema.sql")),
         ("schema_v2.sql", include_str!("schema_v2.sql")),
         ("schema_v3.sql", include_str!("schema_v3.sql")),
+        ("schema_v4.sql", include_str!("schema_v4.sql")),
     ] {
         assert!(
             doc.contains(&format!("```sql\n{schema}```")),
@@ -788,6 +789,63 @@ fn version_1_file_is_migrated_and_keeps_its_snapshots() {
             .as_deref(),
         Some("virta: 503")
     );
+}
+
+#[test]
+fn a_requested_refresh_is_due_until_an_attempt_answers_it() {
+    let cache = Cache::new();
+    let mut store = cache.store();
+    let (fresh, other) = (key("a"), key("b"));
+    store
+        .add_targets(&[
+            plain_target(&fresh, "2025-01-01T00:00:00Z"),
+            plain_target(&other, "2025-01-01T00:00:00Z"),
+        ])
+        .unwrap();
+    for k in [&fresh, &other] {
+        store
+            .record_attempt(k, "2025-01-01T00:00:00Z", "ok", None)
+            .unwrap();
+    }
+    assert!(due_keys(&store, "2025-01-01T00:10:00Z", 3600, 600).is_empty());
+
+    assert!(
+        store
+            .request_refresh(&fresh, "2025-01-01T00:05:00Z")
+            .unwrap()
+    );
+    assert_eq!(
+        due_keys(&store, "2025-01-01T00:10:00Z", 3600, 600),
+        std::slice::from_ref(&fresh),
+        "requested: due although the last success is minutes old"
+    );
+    // Even a failed last attempt before the request does not hold it back.
+    store
+        .record_attempt(&other, "2025-01-01T00:06:00Z", "failed", Some("virta: 503"))
+        .unwrap();
+    store
+        .request_refresh(&other, "2025-01-01T00:07:00Z")
+        .unwrap();
+    assert_eq!(
+        due_keys(&store, "2025-01-01T00:10:00Z", 3600, 600),
+        [fresh.clone(), other.clone()]
+    );
+    // An attempt after the request answers it, whatever its outcome.
+    store
+        .record_attempt(&fresh, "2025-01-01T00:08:00Z", "ok", None)
+        .unwrap();
+    store
+        .record_attempt(&other, "2025-01-01T00:08:00Z", "failed", Some("virta: 503"))
+        .unwrap();
+    assert!(due_keys(&store, "2025-01-01T00:10:00Z", 3600, 600).is_empty());
+
+    // Not a target: nothing to queue. A bad time is refused.
+    assert!(
+        !store
+            .request_refresh(&key("c"), "2025-01-01T00:05:00Z")
+            .unwrap()
+    );
+    assert!(store.request_refresh(&fresh, "soon").is_err());
 }
 
 #[test]
