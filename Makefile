@@ -2,8 +2,10 @@
 CARGO ?= cargo
 SHARED ?= ../shared
 RIKASTIN := target/debug/rikastin
+# The document transcript-png renders: the largest golden file (79 results, VIRTA and KOSKI).
+ELMO ?= tests/golden/fc1664abafeb38acf862e20c71b4b1d85f5de78c2432c7a3d5ab656462006aaa.xml
 
-.PHONY: build run run-live test lint fmt data clean help bench-extract
+.PHONY: build run run-live test lint fmt data clean help bench-extract transcript-png
 
 help:            ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -24,6 +26,12 @@ test:            ## unit, golden and end-to-end tests (needs xmllint: apt-get in
 bench-extract:   ## release build; live extraction throughput and p99 against the stand-in, beside the HTTP floor
 	$(CARGO) build --release --bins
 	$(CARGO) bench -p rikastin-tests --bench extract
+
+transcript-png:  ## render the PDF transcript of the largest golden document to var/transcript/*.png (needs pdftoppm: apt-get install poppler-utils)
+	$(CARGO) run --release --quiet -p rikastin-sinks --example transcript -- $(ELMO) var/transcript
+	pdftoppm -png -r 80 var/transcript/transcript-fi.pdf var/transcript/fi
+	pdftoppm -png -r 80 var/transcript/transcript-en.pdf var/transcript/en
+	@ls var/transcript/*.png
 
 lint:            ## formatting and clippy, warnings are errors
 	$(CARGO) fmt --all -- --check

@@ -3,7 +3,8 @@
 //! Learners are named only by keyed hashes ([`LearnerKey`]), never by identity codes.
 //! Refresh targets keep the identity a source call needs only sealed ([`TargetSeal`]), and a
 //! snapshot whose refresh failed stays as it was, marked stale.
-//! The read API signs a document only when it sends it: [`Signer`] (enveloped XML-DSig).
+//! The read API signs a document only when it sends it: [`Signer`] (enveloped XML-DSig), with
+//! a PDF transcript attached first: [`Transcript`].
 
 #![warn(missing_docs)]
 
@@ -12,6 +13,7 @@ mod key;
 mod seal;
 mod sign;
 mod store;
+mod transcript;
 
 pub use error::{Error, Result};
 pub use key::{Identity, LearnerKey, LearnerSecret};
@@ -21,3 +23,4 @@ pub use store::{
     AddOutcome, DueTarget, NewSnapshot, NewTarget, RunRecord, RunStart, Snapshot, SnapshotDetail,
     SnapshotMeta, SourceFreshness, SqliteStore, TargetRecord, WriteOutcome,
 };
+pub use transcript::{Lang, Transcript, TranscriptError};
