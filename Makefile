@@ -5,7 +5,7 @@ RIKASTIN := target/debug/rikastin
 # The document transcript-png renders: the largest golden file (79 results, VIRTA and KOSKI).
 ELMO ?= tests/golden/fc1664abafeb38acf862e20c71b4b1d85f5de78c2432c7a3d5ab656462006aaa.xml
 
-.PHONY: build run run-live test lint fmt data clean help bench-extract transcript-png
+.PHONY: build run run-live test lint fmt data clean help bench-extract bench-serve serve transcript-png
 
 help:            ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -26,6 +26,14 @@ test:            ## unit, golden and end-to-end tests (needs xmllint: apt-get in
 bench-extract:   ## release build; live extraction throughput and p99 against the stand-in, beside the HTTP floor
 	$(CARGO) build --release --bins
 	$(CARGO) bench -p rikastin-tests --bench extract
+
+bench-serve:     ## release build; rikastin serve under wrk beside nginx serving the same signed files (needs wrk, nginx)
+	$(CARGO) build --release --bins
+	scripts/bench-serve
+
+serve: build     ## build the cache from data/, then serve it signed on 127.0.0.1:8480 (docs/serve.md)
+	$(RIKASTIN) run --config data/pipeline.yaml
+	$(RIKASTIN) serve --config data/pipeline.yaml
 
 transcript-png:  ## render the PDF transcript of the largest golden document to var/transcript/*.png (needs pdftoppm: apt-get install poppler-utils)
 	$(CARGO) run --release --quiet -p rikastin-sinks --example transcript -- $(ELMO) var/transcript

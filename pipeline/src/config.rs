@@ -28,6 +28,74 @@ pub struct PipelineFile {
     /// What institutions supply; optional.
     #[serde(default)]
     pub enrichment: Option<EnrichmentSection>,
+    /// The read API (`rikastin serve`); optional.
+    #[serde(default)]
+    pub serve: Option<ServeSection>,
+}
+
+/// `serve`: the read API the NCP calls (docs/serve.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeSection {
+    /// Address and port to listen on, e.g. `127.0.0.1:8480`.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// The key and certificate that sign every response.
+    pub signing: SigningSection,
+    /// Accepted bearer tokens, stored as SHA-256 hashes.
+    pub tokens: Vec<TokenEntry>,
+    /// Requests per second and burst, per token.
+    #[serde(default)]
+    pub rate_limit: RateLimitSection,
+    /// Whether responses carry the PDF transcript unless the request says `transcript=false`.
+    #[serde(default = "default_true")]
+    pub transcript: bool,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8480".into()
+}
+const fn default_true() -> bool {
+    true
+}
+
+/// `serve.signing`: PEM files; the key never sits in the YAML.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningSection {
+    /// PKCS#8 RSA private key (PEM).
+    pub key_file: PathBuf,
+    /// X.509 certificate of that key, optionally followed by its chain (PEM).
+    pub cert_file: PathBuf,
+}
+
+/// `serve.tokens[]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenEntry {
+    /// Who calls with it; shown in the access log.
+    pub name: String,
+    /// Lower-case hex SHA-256 of the token: `printf %s TOKEN | sha256sum`.
+    pub sha256: String,
+}
+
+/// `serve.rate_limit`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSection {
+    /// Sustained requests per second per token.
+    pub per_second: u32,
+    /// Requests at once after a quiet spell.
+    pub burst: u32,
+}
+
+impl Default for RateLimitSection {
+    fn default() -> Self {
+        Self {
+            per_second: 50,
+            burst: 100,
+        }
+    }
 }
 
 /// `enrichment`: folders of the institutions' data joined onto every document.
@@ -254,6 +322,8 @@ pub struct Config {
     pub catalogues_dir: Option<PathBuf>,
     /// Diploma Supplement folder, when configured.
     pub ds_dir: Option<PathBuf>,
+    /// The read API, with its paths resolved; `None` when the file has no `serve` section.
+    pub serve: Option<ServeSection>,
 }
 
 impl Config {
@@ -339,6 +409,29 @@ impl Config {
                 .as_ref()
                 .and_then(|e| e.ds_dir.as_ref())
                 .map(|d| resolve(base, d)),
+            serve: match raw.serve {
+                None => None,
+                Some(mut serve) => {
+                    if serve.rate_limit.per_second == 0 || serve.rate_limit.burst == 0 {
+                        return Err(yaml.invalid(
+                            "serve.rate_limit",
+                            "rate_limit:",
+                            "`per_second` and `burst` must be at least 1".into(),
+                        ));
+                    }
+                    if serve.tokens.is_empty() {
+                        return Err(yaml.invalid(
+                            "serve.tokens",
+                            "tokens:",
+                            "give at least one token: the read API refuses anonymous callers"
+                                .into(),
+                        ));
+                    }
+                    serve.signing.key_file = resolve(base, &serve.signing.key_file);
+                    serve.signing.cert_file = resolve(base, &serve.signing.cert_file);
+                    Some(serve)
+                }
+            },
         })
     }
 }

@@ -123,6 +123,18 @@ enum Cmd {
         #[command(subcommand)]
         command: ReportCmd,
     },
+    /// Serve the cached documents to the NCP over HTTP: signed, cut to a selection, with a
+    /// PDF transcript, or as the EMREX envelope (docs/serve.md, docs/openapi.yaml). Runs until
+    /// Ctrl-C or SIGTERM, then finishes the requests under way.
+    #[command(after_help = EXIT_CODES)]
+    Serve {
+        /// The pipeline configuration (cache, secret and the `serve` section).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+        /// Listen here instead of `serve.listen`, e.g. `127.0.0.1:0` for any free port.
+        #[arg(long)]
+        listen: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -274,7 +286,88 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Cmd::Targets {
             command: TargetsCmd::Status { config },
         } => targets_status(&config),
+        Cmd::Serve { config, listen } => serve(&config, listen.as_deref()),
     }
+}
+
+fn serve(config_path: &Path, listen: Option<&str>) -> Result<ExitCode> {
+    use rikastin_sinks::serve::{RateLimit, Server, Token, Tokens};
+    let config = Config::load(config_path)?;
+    let Some(settings) = config.serve.clone() else {
+        bail!(
+            "{}: no `serve` section; the read API needs signing keys and tokens (docs/serve.md)",
+            config_path.display()
+        );
+    };
+    let secret = load_secret(&config)?;
+    let signer = rikastin_sinks::Signer::from_pem_files(
+        &settings.signing.key_file,
+        &settings.signing.cert_file,
+    )
+    .context("serve.signing")?;
+    let transcript = rikastin_sinks::Transcript::new().context("the PDF transcript's fonts")?;
+    let tokens: Vec<Token> = settings
+        .tokens
+        .iter()
+        .map(|t| Token {
+            name: t.name.clone(),
+            sha256: t.sha256.clone(),
+        })
+        .collect();
+    let limit = RateLimit {
+        per_second: settings.rate_limit.per_second.try_into()?,
+        burst: settings.rate_limit.burst.try_into()?,
+    };
+    let tokens = Tokens::new(&tokens, limit)
+        .map_err(|e| anyhow::anyhow!("{}: serve.tokens: {e}", config_path.display()))?;
+    // Opened once here so that a bad cache path fails at start, not on the first request.
+    let path = config.sqlite_path.clone();
+    let first = SqliteStore::open(&path)?;
+    drop(first);
+    let open = Box::new(move || SqliteStore::open(&path));
+    let server = Server::new(
+        open,
+        signer,
+        transcript,
+        tokens,
+        secret,
+        settings.transcript,
+    );
+    let listen = listen.unwrap_or(&settings.listen).to_owned();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        // One line on stdout that scripts and tests wait for.
+        println!("rikastin serve: listening on http://{addr}");
+        std::io::stdout().flush()?;
+        rikastin_sinks::serve::run(listener, server.router(), shutdown_signal())
+            .await
+            .context("serving")
+    })?;
+    eprintln!("rikastin serve: stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM (what systemd and Kubernetes send).
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }
 
 fn run(

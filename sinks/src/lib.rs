@@ -1,16 +1,19 @@
-//! The snapshot cache of Rikastin: one unsigned, gzipped ELMO document per learner in SQLite,
-//! with its content hash, per-source freshness and the run that wrote it.
+//! Where snapshots go and how they leave: the cache of unsigned ELMO documents per learner
+//! (SQLite), and the read API that serves them to the NCP, cut, with a PDF transcript, signed.
 //! Learners are named only by keyed hashes ([`LearnerKey`]), never by identity codes.
-//! Refresh targets keep the identity a source call needs only sealed ([`TargetSeal`]), and a
-//! snapshot whose refresh failed stays as it was, marked stale.
-//! The read API signs a document only when it sends it: [`Signer`] (enveloped XML-DSig), with
-//! a PDF transcript attached first: [`Transcript`].
+//!
+//! The store keeps each document gzipped with its content hash, per-source freshness and the run
+//! that wrote it; refresh targets keep the identity a source call needs only sealed
+//! ([`TargetSeal`]); a snapshot whose refresh failed stays as it was, marked stale.
+//! [`serve`] answers `rikastin serve`; [`Signer`] signs (enveloped XML-DSig) as it answers;
+//! [`Transcript`] renders the PDF.
 
 #![warn(missing_docs)]
 
 mod error;
 mod key;
 mod seal;
+pub mod serve;
 mod sign;
 mod store;
 mod transcript;

@@ -170,7 +170,7 @@ fn embedded_virta() -> PathBuf {
 }
 
 /// The identity code in one embedded recording (kept in a variable, never printed).
-fn hetu_of(recording: &str) -> String {
+pub(super) fn hetu_of(recording: &str) -> String {
     let bytes = std::fs::read(embedded_virta().join(recording)).unwrap();
     let virta = rikastin_sources::virta::parse(&bytes, recording).unwrap();
     virta.opiskelijat[0]
@@ -182,7 +182,8 @@ fn hetu_of(recording: &str) -> String {
 }
 
 /// Learner 0 of the embedded default (University of Helsinki; also in KOSKI).
-const HELSINKI: &str = "fc1664abafeb38acf862e20c71b4b1d85f5de78c2432c7a3d5ab656462006aaa";
+pub(super) const HELSINKI: &str =
+    "fc1664abafeb38acf862e20c71b4b1d85f5de78c2432c7a3d5ab656462006aaa";
 
 fn assert_no_identity_code(run: &Run, hetu: &str) {
     assert!(

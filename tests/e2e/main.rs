@@ -10,5 +10,7 @@ mod cli;
 mod enrichment;
 // Live extraction over HTTP against the stand-in VIRTA and KOSKI servers.
 mod live;
+// The read API: signing, selection, the EMREX envelope, auth, docs/openapi.yaml.
+mod serve;
 // Shared checks: every attainment accounted for, documents valid.
 mod checks;

@@ -1,0 +1,350 @@
+//! The read API the NCP calls: the cached, unsigned document of one learner, cut to the results
+//! the student picked, with a PDF transcript, signed as the response is made (DESIGN.md
+//! invariant 7, "sign last"). Routes, status codes and headers are in `docs/openapi.yaml`.
+
+mod auth;
+mod document;
+#[cfg(test)]
+mod tests;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router, middleware};
+use serde::Deserialize;
+
+pub use auth::{RateLimit, Token, Tokens};
+pub use document::{DocumentRequest, Format, Served};
+
+use crate::{Error, Identity, LearnerKey, LearnerSecret, Signer, SqliteStore, Transcript};
+
+/// Opens one handle on the cache; the server keeps the handles it opened for later requests.
+pub type OpenStore = Box<dyn Fn() -> Result<SqliteStore, Error> + Send + Sync>;
+
+/// Everything the server needs, built once at start and shared by every request.
+pub struct Server {
+    stores: StorePool,
+    signer: Signer,
+    transcript: Transcript,
+    tokens: Tokens,
+    secret: LearnerSecret,
+    /// Whether a response carries the PDF transcript when the request does not say.
+    transcript_by_default: bool,
+}
+
+impl Server {
+    /// A server over the cache that `open` opens, signing with `signer`.
+    pub fn new(
+        open: OpenStore,
+        signer: Signer,
+        transcript: Transcript,
+        tokens: Tokens,
+        secret: LearnerSecret,
+        transcript_by_default: bool,
+    ) -> Server {
+        Server {
+            stores: StorePool {
+                open,
+                idle: Mutex::new(Vec::new()),
+            },
+            signer,
+            transcript,
+            tokens,
+            secret,
+            transcript_by_default,
+        }
+    }
+
+    /// The routes, behind bearer-token auth, a per-token rate limit and the access log.
+    pub fn router(self) -> Router {
+        let server = Arc::new(self);
+        Router::new()
+            .route("/v1/learners/{key}/elmo", get(elmo))
+            .route("/v1/learners/{key}/refresh", post(refresh))
+            .route("/v1/learners/lookup", post(lookup))
+            // route_layer: an unknown path is 404 without spending the caller's rate.
+            .route_layer(middleware::from_fn_with_state(
+                server.clone(),
+                auth::authorise,
+            ))
+            .route("/health", get(|| async { "ok\n" }))
+            .layer(middleware::from_fn(access_log))
+            .with_state(server)
+    }
+
+    /// Runs one request's blocking work (cache read, selection, PDF, signing) on a pooled
+    /// store handle, off the async workers.
+    async fn with_store<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&Server, &mut SqliteStore) -> T + Send + 'static,
+    ) -> Result<T, Problem> {
+        let server = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut store = server.stores.take()?;
+            let out = work(&server, &mut store);
+            server.stores.give_back(store);
+            Ok(out)
+        })
+        .await
+        .map_err(|e| Problem::internal(format!("request worker failed: {e}")))?
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves; requests under way are finished.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Cache handles opened so far and not in use. SQLite handles are cheap but not free to open
+/// (schema check), so they are kept; there are never more than concurrent requests.
+struct StorePool {
+    open: OpenStore,
+    idle: Mutex<Vec<SqliteStore>>,
+}
+
+impl StorePool {
+    fn take(&self) -> Result<SqliteStore, Problem> {
+        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match idle {
+            Some(store) => Ok(store),
+            None => (self.open)().map_err(|e| Problem::internal(format!("cache: {e}"))),
+        }
+    }
+
+    fn give_back(&self, store: SqliteStore) {
+        self.idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(store);
+    }
+}
+
+/// `?select=ID,ID&format=elmo|emrex&transcript=true|false`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ElmoQuery {
+    select: Option<String>,
+    format: Option<Format>,
+    transcript: Option<bool>,
+}
+
+async fn elmo(
+    State(server): State<Arc<Server>>,
+    Path(key): Path<String>,
+    query: Result<Query<ElmoQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let Query(query) = match query {
+        Ok(q) => q,
+        Err(e) => return Problem::bad_request(e.body_text()).into_response(),
+    };
+    let key = match parse_key(&key) {
+        Ok(key) => key,
+        Err(problem) => return problem.into_response(),
+    };
+    let select = match query.select.as_deref().map(parse_select).transpose() {
+        Ok(select) => select,
+        Err(problem) => return problem.into_response(),
+    };
+    let format = query
+        .format
+        .unwrap_or_else(|| Format::from_accept(&headers));
+    let request = DocumentRequest {
+        select,
+        format,
+        transcript: query.transcript.unwrap_or(server.transcript_by_default),
+        if_none_match: headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let served = server
+        .with_store(move |server, store| document::respond(server, store, &key, &request))
+        .await;
+    match served {
+        Ok(Ok(served)) => served.into_response(),
+        Ok(Err(problem)) | Err(problem) => problem.into_response(),
+    }
+}
+
+async fn refresh(State(server): State<Arc<Server>>, Path(key): Path<String>) -> Response {
+    let key = match parse_key(&key) {
+        Ok(key) => key,
+        Err(problem) => return problem.into_response(),
+    };
+    let now = now_utc();
+    let queued = server
+        .with_store(move |_, store| store.request_refresh(&key, &now))
+        .await;
+    match queued {
+        Ok(Ok(true)) => (
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({ "queued": true })),
+        )
+            .into_response(),
+        Ok(Ok(false)) => Problem::not_found(
+            "this learner is not a refresh target; add the learner with `rikastin targets add`",
+        )
+        .into_response(),
+        Ok(Err(e)) => Problem::internal(format!("cache: {e}")).into_response(),
+        Err(problem) => problem.into_response(),
+    }
+}
+
+/// The body of `POST /v1/learners/lookup`: one identity, never in a URL.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LookupBody {
+    henkilotunnus: Option<String>,
+    oppijanumero: Option<String>,
+}
+
+async fn lookup(State(server): State<Arc<Server>>, body: Bytes) -> Response {
+    // The body is never echoed, not even in a parse error: it holds an identity code.
+    let Ok(body) = serde_json::from_slice::<LookupBody>(&body) else {
+        return Problem::bad_request(
+            "expected a JSON object with exactly one of `henkilotunnus` or `oppijanumero`",
+        )
+        .into_response();
+    };
+    let key = match (&body.henkilotunnus, &body.oppijanumero) {
+        (Some(hetu), None) => LearnerKey::derive(
+            &server.secret,
+            Identity::Henkilotunnus(&hetu.trim().to_uppercase()),
+        ),
+        (None, Some(oid)) => LearnerKey::derive(&server.secret, Identity::Oppijanumero(oid.trim())),
+        _ => {
+            return Problem::bad_request(
+                "expected exactly one of `henkilotunnus` or `oppijanumero`",
+            )
+            .into_response();
+        }
+    };
+    let found = server
+        .with_store(move |_, store| {
+            let meta = store.get_snapshot(&key).map(|s| s.map(|s| s.meta));
+            meta.map(|m| (key, m))
+        })
+        .await;
+    match found {
+        Ok(Ok((key, Some(meta)))) => Json(serde_json::json!({
+            "key": key.as_str(),
+            "elmo": format!("/v1/learners/{key}/elmo"),
+            "checked_at": meta.checked_at,
+            "stale_since": meta.stale_since,
+        }))
+        .into_response(),
+        Ok(Ok((_, None))) => Problem::not_found("no snapshot for this learner").into_response(),
+        Ok(Err(e)) => Problem::internal(format!("cache: {e}")).into_response(),
+        Err(problem) => problem.into_response(),
+    }
+}
+
+fn parse_key(raw: &str) -> Result<LearnerKey, Problem> {
+    // The error never quotes the path segment: someone may have put an identity code there.
+    raw.parse::<LearnerKey>()
+        .map_err(|e| Problem::bad_request(e.to_string()))
+}
+
+fn parse_select(raw: &str) -> Result<Vec<String>, Problem> {
+    let ids: Vec<String> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if ids.is_empty() {
+        return Err(Problem::bad_request(
+            "`select` names no ids; expected LOS or LOI ids separated by commas",
+        ));
+    }
+    Ok(ids)
+}
+
+fn now_utc() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// An error response: `application/problem+json` (RFC 9457) with a status and what was wrong.
+#[derive(Debug)]
+pub struct Problem {
+    status: StatusCode,
+    detail: String,
+}
+
+impl Problem {
+    fn new(status: StatusCode, detail: impl Into<String>) -> Problem {
+        Problem {
+            status,
+            detail: detail.into(),
+        }
+    }
+    fn bad_request(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, detail)
+    }
+    fn not_found(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, detail)
+    }
+    fn internal(detail: impl Into<String>) -> Problem {
+        tracing::error!(target: "rikastin::serve", "{}", detail.into());
+        // The client learns only that it failed; the log line has the detail.
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the server could not build this response; the log says why",
+        )
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "title": self.status.canonical_reason().unwrap_or("error"),
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        let mut response = (self.status, body.to_string()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+/// One line per request: who (token name), what, how it ended and how long it took. The path
+/// holds only learner keys; bodies and query values other than ids are never logged.
+async fn access_log(request: axum::extract::Request, next: middleware::Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let caller = response
+        .extensions()
+        .get::<auth::Caller>()
+        .map_or("-", |c| c.0.as_str())
+        .to_owned();
+    tracing::info!(
+        target: "rikastin::access",
+        caller,
+        %method,
+        path,
+        status = response.status().as_u16(),
+        ms = format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
+    );
+    response
+}
