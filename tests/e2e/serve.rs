@@ -111,6 +111,19 @@ impl Serving {
         )
     }
 
+    /// Makes the embedded default's learners refresh targets (`rikastin targets add`).
+    fn add_demo_targets(&self) {
+        self.dir
+            .rikastin(&[
+                "targets",
+                "add",
+                repo().join("data/targets.csv").to_str().unwrap(),
+                "--config",
+                self.dir.config().to_str().unwrap(),
+            ])
+            .expect(0);
+    }
+
     /// Stops the server and returns what it logged.
     fn stop(mut self) -> String {
         self.child.kill().ok();
@@ -416,15 +429,7 @@ fn lookup_takes_the_identity_code_in_the_body_and_never_logs_it() {
 #[test]
 fn refresh_queues_a_target_and_refuses_a_learner_that_is_not_one() {
     let s = Serving::start();
-    s.dir
-        .rikastin(&[
-            "targets",
-            "add",
-            repo().join("data/targets.csv").to_str().unwrap(),
-            "--config",
-            s.dir.config().to_str().unwrap(),
-        ])
-        .expect(0);
+    s.add_demo_targets();
     let answer = s
         .post_json(&format!("/v1/learners/{HELSINKI}/refresh"), "")
         .expect(202);
@@ -453,15 +458,7 @@ fn openapi_document_matches_the_running_server() {
         yaml_serde::from_str(&std::fs::read_to_string(repo().join("docs/openapi.yaml")).unwrap())
             .expect("docs/openapi.yaml is YAML");
     let s = Serving::start_with("  rate_limit: { per_second: 1, burst: 30 }\n");
-    s.dir
-        .rikastin(&[
-            "targets",
-            "add",
-            repo().join("data/targets.csv").to_str().unwrap(),
-            "--config",
-            s.dir.config().to_str().unwrap(),
-        ])
-        .expect(0);
+    s.add_demo_targets();
     let key = HELSINKI;
     let none = "0".repeat(64);
     let etag = s.get(&elmo_path(key)).header("etag").unwrap().to_owned();
