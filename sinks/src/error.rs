@@ -81,14 +81,18 @@ pub enum Error {
     },
 
     /// PostgreSQL failed during an operation on the cache (or could not be reached).
-    #[error("cache {location}: {op}: {source}")]
+    ///
+    /// The message shows a server error's severity, SQLSTATE and message, but not its DETAIL:
+    /// PostgreSQL puts the failing row there, which may hold a document. For the same reason the
+    /// driver's error is not this error's `source()` (a `{:#}` chain would print it whole).
+    #[error("cache {location}: {op}: {}", postgres_message(driver))]
     Postgres {
         /// Where: `postgresql://user@host:port/db`, never a password.
         location: String,
         /// What we were doing, e.g. `put_snapshots: batch item 3 (learner 3fa2…): write snapshot`.
         op: String,
-        /// The driver's error; a server error carries its SQLSTATE, message and detail.
-        source: Box<tokio_postgres::Error>,
+        /// The driver's error, for code that looks at it (`driver.code()`); not for logs.
+        driver: Box<tokio_postgres::Error>,
     },
 
     /// The PostgreSQL connection URL is not usable. The URL itself is never shown: it may hold
@@ -248,4 +252,12 @@ pub enum Error {
         /// What was found instead of what was expected.
         reason: String,
     },
+}
+
+/// A PostgreSQL error without the parts that may quote stored data (DETAIL, WHERE).
+fn postgres_message(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
+        None => error.to_string(),
+    }
 }

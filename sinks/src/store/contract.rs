@@ -1314,6 +1314,38 @@ fn works_from_blocking_threads_inside_a_tokio_runtime(backend: &Backend) {
     sleep(Duration::from_millis(1));
 }
 
+/// DESIGN.md invariant 5: a database error never quotes what was being stored (PostgreSQL
+/// would put the failing value or row in its DETAIL).
+fn database_errors_never_quote_the_stored_data(backend: &Backend) {
+    let mut store = backend.store();
+    let k = key("e1");
+    let h = hash(1);
+    let mut item = new_snapshot(&k, b"<elmo/>", &h, "r1", &[]);
+    item.detail = Some(SnapshotDetail {
+        provenance_json: "{\"id\": 010190-123M",
+        coverage_json: "[]",
+    });
+    let err = store.put_snapshots(&[item]).unwrap_err();
+    let shown = anyhow_like(&err);
+    assert!(!shown.contains("010190"), "{shown}");
+    assert!(
+        shown.contains(k.as_str()),
+        "the error names the learner: {shown}"
+    );
+    assert!(store.get_snapshot(&k).unwrap().is_none());
+}
+
+/// The error and every source under it, as `anyhow`'s `{:#}` prints them.
+fn anyhow_like(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut shown = err.to_string();
+    let mut next = err.source();
+    while let Some(e) = next {
+        shown.push_str(&format!(": {e}"));
+        next = e.source();
+    }
+    shown
+}
+
 /// Instantiates each contract test once per store.
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
@@ -1355,6 +1387,7 @@ contract!(
     sealed_targets_round_trip_through_the_store_and_fail_when_moved_or_altered,
     the_detail_is_written_with_the_snapshot_and_follows_each_confirmation,
     concurrent_readers_never_see_a_torn_snapshot,
+    database_errors_never_quote_the_stored_data,
     works_from_blocking_threads_inside_a_tokio_runtime,
 );
 

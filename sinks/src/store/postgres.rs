@@ -80,7 +80,6 @@ macro_rules! epoch_ms {
 
 /// The snapshot cache in a PostgreSQL database (the schema on the connection's `search_path`).
 pub struct PostgresStore {
-    // Declared before the runtime: the client goes first on drop, which ends the connection task.
     client: Client,
     /// Drives the connection; `None` only while being dropped.
     runtime: Option<Runtime>,
@@ -973,9 +972,9 @@ fn location_of(config: &tokio_postgres::Config) -> String {
 fn pg_err(location: &str, op: &str) -> impl FnOnce(tokio_postgres::Error) -> Error + use<> {
     let location = location.to_owned();
     let op = op.to_owned();
-    move |source| Error::Postgres {
+    move |driver| Error::Postgres {
         location,
         op,
-        source: Box::new(source),
+        driver: Box::new(driver),
     }
 }
