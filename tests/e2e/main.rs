@@ -10,5 +10,7 @@ mod cli;
 mod enrichment;
 // Live extraction over HTTP against the stand-in VIRTA and KOSKI servers.
 mod live;
+// The embedded default with its cache on PostgreSQL (needs `make test`'s throwaway server).
+mod postgres;
 // Shared checks: every attainment accounted for, documents valid.
 mod checks;
