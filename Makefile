@@ -19,9 +19,9 @@ run: build       ## build ELMO snapshots for data/ into var/cache.sqlite and pri
 run-live: build  ## the same job over HTTP: start the stand-in VIRTA/KOSKI servers, add the demo targets, run
 	SHARED=$(SHARED) scripts/run-live
 
-test:            ## unit, golden and end-to-end tests (needs xmllint: apt-get install libxml2-utils)
+test:            ## unit, golden and end-to-end tests (needs: apt-get install libxml2-utils xmlsec1 poppler-utils postgresql)
 	$(CARGO) build --workspace --bins
-	$(CARGO) test --workspace
+	scripts/with-postgres $(CARGO) test --workspace
 
 bench-extract:   ## release build; live extraction throughput and p99 against the stand-in, beside the HTTP floor
 	$(CARGO) build --release --bins

@@ -103,7 +103,8 @@ pub struct Run {
 }
 
 impl Run {
-    fn of(out: Output, args: &[&str]) -> Self {
+    /// The outcome of a command that ran `rikastin ARGS`.
+    pub fn of(out: Output, args: &[&str]) -> Self {
         Self {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

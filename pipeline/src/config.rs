@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rikastin_sinks::{PostgresStore, SqliteStore, Store};
 use rikastin_sources::http::HttpConfig;
 use serde::Deserialize;
 
@@ -110,12 +111,82 @@ pub struct EnrichmentSection {
     pub ds_dir: Option<PathBuf>,
 }
 
-/// `cache`.
+/// `cache`: a SQLite file or a PostgreSQL server, exactly one.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CacheSection {
     /// The SQLite file; created with its folder when missing.
-    pub sqlite_path: PathBuf,
+    #[serde(default)]
+    pub sqlite_path: Option<PathBuf>,
+    /// A PostgreSQL server shared by several hosts or shards (docs/cache.md, On PostgreSQL).
+    #[serde(default)]
+    pub postgres: Option<PostgresSection>,
+}
+
+/// `cache.postgres`: where the connection URL is. The URL holds the password, so it is never
+/// written in the YAML itself (DESIGN.md invariant 5): exactly one of the two keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresSection {
+    /// Environment variable holding the URL, e.g. `RIKASTIN_CACHE_URL`.
+    #[serde(default)]
+    pub url_env: Option<String>,
+    /// File holding the URL (trailing newline ignored), e.g. a mounted secret.
+    #[serde(default)]
+    pub url_file: Option<PathBuf>,
+}
+
+/// The snapshot cache, checked but not opened.
+#[derive(Debug, Clone)]
+pub enum Cache {
+    /// A SQLite file (`cache.sqlite_path`).
+    Sqlite(PathBuf),
+    /// A PostgreSQL server (`cache.postgres`): where its URL is, not the URL.
+    Postgres(SecretPlace),
+}
+
+impl Cache {
+    /// Opens the store: creates the SQLite file, or connects and creates the schema.
+    pub fn open(&self) -> Result<Box<dyn Store>, rikastin_sinks::Error> {
+        match self {
+            Self::Sqlite(path) => Ok(Box::new(SqliteStore::open(path)?)),
+            Self::Postgres(place) => {
+                let (url, from) =
+                    place
+                        .read()
+                        .map_err(|reason| rikastin_sinks::Error::PostgresUrl {
+                            origin: format!("({})", place.key),
+                            reason,
+                        })?;
+                let origin = format!("from {from} ({})", place.key);
+                Ok(Box::new(PostgresStore::open(&url, &origin)?))
+            }
+        }
+    }
+
+    /// False only for a SQLite file not created yet, so that a command that reads the cache
+    /// can say "run `rikastin run` first" instead of creating an empty one. A server is
+    /// assumed to be there: only connecting would tell.
+    pub fn may_exist(&self) -> bool {
+        match self {
+            Self::Sqlite(path) => path.exists(),
+            Self::Postgres(_) => true,
+        }
+    }
+}
+
+/// The file, or where the server's URL comes from (never the URL: it holds the password).
+impl std::fmt::Display for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "{}", path.display()),
+            Self::Postgres(place) => match (&place.env, &place.file) {
+                (Some(var), _) => write!(f, "PostgreSQL (URL in ${var})"),
+                (_, Some(file)) => write!(f, "PostgreSQL (URL in {})", file.display()),
+                (None, None) => write!(f, "PostgreSQL"),
+            },
+        }
+    }
 }
 
 /// `learner_key`: the HMAC secret. Never inline in YAML (DESIGN.md invariant 5).
@@ -308,8 +379,8 @@ pub struct Config {
     pub file: PathBuf,
     /// Mapping folder.
     pub mappings: PathBuf,
-    /// SQLite cache file.
-    pub sqlite_path: PathBuf,
+    /// The snapshot cache.
+    pub cache: Cache,
     /// Secret source.
     pub learner_key: LearnerKeySection,
     /// VIRTA.
@@ -339,6 +410,7 @@ impl Config {
                 "give `secret_env` (an environment variable) or `secret_file`".into(),
             ));
         }
+        let cache = cache(&yaml, base, raw.cache)?;
         let learner_key = LearnerKeySection {
             secret_env: raw.learner_key.secret_env,
             secret_file: raw.learner_key.secret_file.map(|f| resolve(base, &f)),
@@ -394,7 +466,7 @@ impl Config {
         Ok(Self {
             file: path.to_owned(),
             mappings: resolve(base, &raw.mappings),
-            sqlite_path: resolve(base, &raw.cache.sqlite_path),
+            cache,
             learner_key,
             virta,
             koski,
@@ -433,6 +505,62 @@ impl Config {
                 }
             },
         })
+    }
+}
+
+/// Checks that the cache is a SQLite file or a PostgreSQL server, and that the server's URL
+/// has exactly one place.
+fn cache(yaml: &YamlFile, base: &Path, section: CacheSection) -> Result<Cache, ConfigError> {
+    match (section.sqlite_path, section.postgres) {
+        (Some(path), None) => Ok(Cache::Sqlite(resolve(base, &path))),
+        (None, Some(pg)) => match (pg.url_env, pg.url_file) {
+            // A URL pasted where the variable's name belongs would put the password in the
+            // YAML and, through "set the variable …" messages, in the logs: refuse it unseen.
+            (Some(var), None) if !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                Err(yaml.invalid(
+                    "cache.postgres.url_env",
+                    "url_env:",
+                    "expected the name of an environment variable (letters, digits and `_`, \
+                     e.g. RIKASTIN_CACHE_URL), not the URL itself; the value is not shown"
+                        .into(),
+                ))
+            }
+            (Some(var), None) if !var.is_empty() => Ok(Cache::Postgres(SecretPlace {
+                key: "cache.postgres.url_env".into(),
+                env: Some(var),
+                file: None,
+            })),
+            (None, Some(file)) => Ok(Cache::Postgres(SecretPlace {
+                key: "cache.postgres.url_file".into(),
+                env: None,
+                file: Some(resolve(base, &file)),
+            })),
+            (Some(_), Some(_)) => Err(yaml.invalid(
+                "cache.postgres",
+                "postgres:",
+                "give `url_env` or `url_file`, not both: one place for the URL".into(),
+            )),
+            _ => Err(yaml.invalid(
+                "cache.postgres",
+                "postgres:",
+                "give `url_env` (an environment variable holding the URL, e.g. \
+                 RIKASTIN_CACHE_URL) or `url_file`; the URL holds the password, so it is never \
+                 written here"
+                    .into(),
+            )),
+        },
+        (Some(_), Some(_)) => Err(yaml.invalid(
+            "cache",
+            "cache:",
+            "give `sqlite_path` or `postgres`, not both".into(),
+        )),
+        (None, None) => Err(yaml.invalid(
+            "cache",
+            "cache:",
+            "give `sqlite_path` (a SQLite file, e.g. ../var/cache.sqlite) or `postgres` (with \
+             `url_env` or `url_file`)"
+                .into(),
+        )),
     }
 }
 
@@ -569,7 +697,10 @@ mod tests {
     fn the_embedded_default_loads() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/pipeline.yaml");
         let config = Config::load(&path).unwrap();
-        assert!(config.sqlite_path.ends_with("var/cache.sqlite"));
+        let Cache::Sqlite(path) = &config.cache else {
+            panic!("the embedded default keeps its cache in SQLite")
+        };
+        assert!(path.ends_with("var/cache.sqlite"));
         let Transport::Recorded(dir) = &config.virta else {
             panic!("the embedded default reads recordings")
         };
@@ -591,6 +722,98 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(format!("{documented:?}"), format!("{actual:?}"));
+    }
+
+    fn load_with_cache(cache: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.yaml");
+        std::fs::write(
+            &path,
+            format!(
+                "mappings: m\ncache:\n{cache}learner_key: {{ secret_env: S }}\n\
+                 sources: {{ virta: {{ recorded_dir: r }} }}\n"
+            ),
+        )
+        .unwrap();
+        Config::load(&path)
+    }
+
+    #[test]
+    fn the_cache_is_sqlite_or_postgres_with_the_url_kept_out_of_the_yaml() {
+        let config = load_with_cache("  postgres:\n    url_env: RIKASTIN_CACHE_URL\n").unwrap();
+        let Cache::Postgres(place) = &config.cache else {
+            panic!("{:?}", config.cache)
+        };
+        assert_eq!(place.env.as_deref(), Some("RIKASTIN_CACHE_URL"));
+        assert_eq!(
+            config.cache.to_string(),
+            "PostgreSQL (URL in $RIKASTIN_CACHE_URL)"
+        );
+        let config = load_with_cache("  postgres: { url_file: pg-url }\n").unwrap();
+        let Cache::Postgres(place) = &config.cache else {
+            panic!("{:?}", config.cache)
+        };
+        assert!(place.file.as_ref().unwrap().ends_with("pg-url"));
+
+        for (cache, line, expected) in [
+            (
+                "  sqlite_path: c\n  postgres: { url_env: U }\n",
+                "p.yaml:2",
+                "not both",
+            ),
+            ("  postgres: {}\n", "p.yaml:3", "give `url_env`"),
+            (
+                "  postgres: { url_env: U, url_file: f }\n",
+                "p.yaml:3",
+                "not both",
+            ),
+            (
+                "  postgres: { url: \"postgresql://u:hunter2@h/db\" }\n",
+                "p.yaml:3",
+                "unknown field `url`",
+            ),
+            (
+                "  postgres: { url_env: \"postgresql://u:hunter2@h/db\" }\n",
+                "p.yaml:3",
+                "not the URL itself",
+            ),
+            ("  {}\n", "p.yaml", "give `sqlite_path`"),
+        ] {
+            let err = load_with_cache(cache).unwrap_err().to_string();
+            assert!(
+                err.contains(line) && err.contains(expected) && !err.contains("hunter2"),
+                "{cache}: {err}"
+            );
+            assert!(err.contains("cache"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_postgres_url_that_is_not_there_names_the_key_and_not_the_url() {
+        let config =
+            load_with_cache("  postgres:\n    url_env: RIKASTIN_TEST_UNSET_CACHE_URL_VARIABLE\n")
+                .unwrap();
+        let err = config.cache.open().unwrap_err().to_string();
+        assert!(
+            err.contains("cache.postgres.url_env")
+                && err.contains("RIKASTIN_TEST_UNSET_CACHE_URL_VARIABLE"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("url");
+        std::fs::write(&file, "postgresql://u:hunter2@[::1\n").unwrap();
+        let err = Cache::Postgres(SecretPlace {
+            key: "cache.postgres.url_file".into(),
+            env: None,
+            file: Some(file.clone()),
+        })
+        .open()
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(&file.display().to_string()) && !err.contains("hunter2"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use rikastin::mapping::Mappings;
 use rikastin::run::live::Live;
 use rikastin::run::recorded::Recorded;
 use rikastin::run::{Job, Summary};
-use rikastin_sinks::{LearnerSecret, NewTarget, SqliteStore, TargetSeal};
+use rikastin_sinks::{LearnerSecret, NewTarget, Store, TargetSeal};
 use rikastin_sources::RecordedFolder;
 use rikastin_sources::koski::{KoskiClient, KoskiLogin};
 use rikastin_sources::virta::{Kutsuja, VirtaClient};
@@ -321,10 +321,10 @@ fn serve(config_path: &Path, listen: Option<&str>) -> Result<ExitCode> {
     let tokens = Tokens::new(&tokens, limit)
         .map_err(|e| anyhow::anyhow!("{}: serve.tokens: {e}", config_path.display()))?;
     // Opened once here so that a bad cache path fails at start, not on the first request.
-    let path = config.sqlite_path.clone();
-    let first = SqliteStore::open(&path)?;
+    let first = config.cache.open()?;
     drop(first);
-    let open = Box::new(move || SqliteStore::open(&path));
+    let cache = config.cache.clone();
+    let open = Box::new(move || cache.open());
     let server = Server::new(
         open,
         signer,
@@ -388,7 +388,7 @@ fn run(
             .parse()
             .context("the clock gave an invalid date-time")?,
     };
-    let store = SqliteStore::open(&config.sqlite_path)?;
+    let store = config.cache.open()?;
     let run_id = format!(
         "{}-{:05}",
         chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
@@ -556,7 +556,7 @@ fn targets_add(config_path: &Path, file: &Path) -> Result<ExitCode> {
             added_at: &added_at,
         })
         .collect();
-    let mut store = SqliteStore::open(&config.sqlite_path)?;
+    let mut store = config.cache.open()?;
     let outcome = store.add_targets(&targets)?;
     println!(
         "{}: {} rows; {} targets added, {} already present (identity re-sealed); {} targets in {}",
@@ -565,7 +565,7 @@ fn targets_add(config_path: &Path, file: &Path) -> Result<ExitCode> {
         outcome.added,
         outcome.already_present,
         store.count_targets()?,
-        config.sqlite_path.display()
+        store.location()
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -680,23 +680,20 @@ fn print_summary(s: &Summary, config: &Config) {
         );
     }
     let _ = writeln!(out, ")");
-    let _ = writeln!(out, "  cache            {}", config.sqlite_path.display());
+    let _ = writeln!(out, "  cache            {}", config.cache);
 }
 
-fn open_store(config_path: &Path) -> Result<SqliteStore> {
+fn open_store(config_path: &Path) -> Result<Box<dyn Store>> {
     let config = Config::load(config_path)?;
-    if !config.sqlite_path.exists() {
-        bail!(
-            "no cache at {} yet: run `rikastin run` first",
-            config.sqlite_path.display()
-        );
+    if !config.cache.may_exist() {
+        bail!("no cache at {} yet: run `rikastin run` first", config.cache);
     }
-    Ok(SqliteStore::open(&config.sqlite_path)?)
+    Ok(config.cache.open()?)
 }
 
 fn show(config_path: &Path, learner: &str) -> Result<ExitCode> {
     let store = open_store(config_path)?;
-    let key = find_learner(&store, learner)?;
+    let key = find_learner(&*store, learner)?;
     let snapshot = store
         .get_snapshot(&key)?
         .with_context(|| format!("learner {key} vanished from the cache"))?;
@@ -706,7 +703,7 @@ fn show(config_path: &Path, learner: &str) -> Result<ExitCode> {
 
 fn explain(config_path: &Path, learner: &str, los: Option<&str>) -> Result<ExitCode> {
     let store = open_store(config_path)?;
-    let key = find_learner(&store, learner)?;
+    let key = find_learner(&*store, learner)?;
     let Some(json) = store.get_provenance(&key)? else {
         bail!("learner {key} has no stored provenance: run `rikastin run` again to record it");
     };
@@ -745,8 +742,8 @@ fn mappings_test(config_path: &Path, cases: Option<&Path>, update: bool) -> Resu
 fn catalogue_check(config_path: &Path, file: &Path, institution: &str) -> Result<ExitCode> {
     let config = Config::load(config_path)?;
     let mappings = Mappings::load(&config.mappings)?;
-    let store = if config.sqlite_path.exists() {
-        Some(SqliteStore::open(&config.sqlite_path)?)
+    let store = if config.cache.may_exist() {
+        Some(config.cache.open()?)
     } else {
         None
     };
@@ -754,7 +751,7 @@ fn catalogue_check(config_path: &Path, file: &Path, institution: &str) -> Result
         file,
         institution,
         &mappings.enrichment.catalogue,
-        store.as_ref(),
+        store.as_deref(),
     )
     .map_err(anyhow::Error::msg)?;
     for p in &report.problems {
@@ -767,10 +764,7 @@ fn catalogue_check(config_path: &Path, file: &Path, institution: &str) -> Result
         report.problems.len()
     );
     match &store {
-        None => println!(
-            "no cache at {}: nothing to join against",
-            config.sqlite_path.display()
-        ),
+        None => println!("no cache at {}: nothing to join against", config.cache),
         Some(_) => {
             println!(
                 "would enrich {} of the {} cached results of {institution} that have a course code",
@@ -804,11 +798,10 @@ fn report_coverage(config_path: &Path, out: &Path) -> Result<ExitCode> {
     let store = open_store(config_path)?;
     let mut rows = Vec::new();
     let mut unreadable = 0;
-    store.for_each_coverage(|json| {
-        match serde_json::from_str::<Vec<rikastin::enrich::CoverageRow>>(json) {
-            Ok(r) => rows.extend(r),
-            Err(_) => unreadable += 1,
-        }
+    type Rows = Vec<rikastin::enrich::CoverageRow>;
+    store.for_each_coverage(&mut |json| match serde_json::from_str::<Rows>(json) {
+        Ok(r) => rows.extend(r),
+        Err(_) => unreadable += 1,
     })?;
     if unreadable > 0 {
         eprintln!(
@@ -825,7 +818,7 @@ fn report_coverage(config_path: &Path, out: &Path) -> Result<ExitCode> {
 }
 
 /// A learner key from a full key or a unique prefix of one.
-fn find_learner(store: &SqliteStore, learner: &str) -> Result<rikastin_sinks::LearnerKey> {
+fn find_learner(store: &dyn Store, learner: &str) -> Result<rikastin_sinks::LearnerKey> {
     if learner.len() < 4 || !learner.bytes().all(|b| b.is_ascii_hexdigit()) {
         bail!(
             "{learner:?} is not a learner key: give at least 4 hex digits of one (see `rikastin list`)"

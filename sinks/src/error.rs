@@ -1,6 +1,11 @@
 //! The crate's one error type: every variant says which cache file or secret, which operation, and
 //! what was expected.
 //!
+//! The `path` of a cache error is the SQLite file, or for PostgreSQL the store's location
+//! (`postgresql://user@host:port/db`, [`crate::Store::location`]): the contract errors
+//! (`UnknownRun`, `InvalidSnapshot`, …) are the same variants from both stores, so a caller
+//! matches one set.
+//!
 //! DESIGN.md invariant 5: no message here carries an identity code. Learner keys (keyed hashes) may
 //! appear; raw input that failed to parse as a key is never echoed, because a user may have typed
 //! a henkilötunnus where a key was expected.
@@ -73,6 +78,43 @@ pub enum Error {
         op: String,
         /// SQLite's error.
         source: Box<rusqlite::Error>,
+    },
+
+    /// PostgreSQL failed during an operation on the cache (or could not be reached).
+    ///
+    /// The message shows a server error's severity, SQLSTATE and message, but not its DETAIL:
+    /// PostgreSQL puts the failing row there, which may hold a document. For the same reason the
+    /// driver's error is not this error's `source()` (a `{:#}` chain would print it whole).
+    #[error("cache {location}: {op}: {}", postgres_message(driver))]
+    Postgres {
+        /// Where: `postgresql://user@host:port/db`, never a password.
+        location: String,
+        /// What we were doing, e.g. `put_snapshots: batch item 3 (learner 3fa2…): write snapshot`.
+        op: String,
+        /// The driver's error, for code that looks at it (`driver.code()`); not for logs.
+        driver: Box<tokio_postgres::Error>,
+    },
+
+    /// The PostgreSQL connection URL is not usable. The URL itself is never shown: it may hold
+    /// a password.
+    #[error(
+        "PostgreSQL cache URL {origin}: {reason}; expected e.g. \
+         postgresql://rikastin:PASSWORD@db.example:5432/rikastin"
+    )]
+    PostgresUrl {
+        /// Where the URL came from, e.g. `from environment variable RIKASTIN_PG_URL`.
+        origin: String,
+        /// What is wrong with it, without its content.
+        reason: String,
+    },
+
+    /// The PostgreSQL store's own runtime (which drives its connection) could not start.
+    #[error("cache {location}: cannot start the runtime that drives the connection: {source}")]
+    PostgresRuntime {
+        /// Where the cache is.
+        location: String,
+        /// The I/O failure.
+        source: std::io::Error,
     },
 
     /// The cache was written by a newer Rikastin whose schema we do not know.
@@ -210,4 +252,12 @@ pub enum Error {
         /// What was found instead of what was expected.
         reason: String,
     },
+}
+
+/// A PostgreSQL error without the parts that may quote stored data (DETAIL, WHERE).
+fn postgres_message(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
+        None => error.to_string(),
+    }
 }

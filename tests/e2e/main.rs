@@ -10,6 +10,8 @@ mod cli;
 mod enrichment;
 // Live extraction over HTTP against the stand-in VIRTA and KOSKI servers.
 mod live;
+// The embedded default with its cache on PostgreSQL (needs `make test`'s throwaway server).
+mod postgres;
 // The read API: signing, selection, the EMREX envelope, auth, docs/openapi.yaml.
 mod serve;
 // Shared checks: every attainment accounted for, documents valid.

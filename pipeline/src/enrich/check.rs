@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use elmo::Elmo;
-use rikastin_sinks::SqliteStore;
+use rikastin_sinks::Store;
 use rikastin_sources::catalogue::{CatalogueIndex, Problem, ReadOptions, read_catalogue_with};
 
 use super::catalogue::{self, course_code};
@@ -34,7 +34,7 @@ pub fn check(
     file: &Path,
     institution: &str,
     rules: &CatalogueRules,
-    store: Option<&SqliteStore>,
+    store: Option<&dyn Store>,
 ) -> Result<CheckReport, String> {
     let options = ReadOptions {
         institution: Some(institution.to_owned()),

@@ -49,7 +49,8 @@ impl Job {
         live: Live,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<Summary, rikastin_sinks::Error> {
-        let mut summary = self.start()?;
+        // Every store call blocks; the PostgreSQL store even refuses async context.
+        let mut summary = block_in_place(|| self.start())?;
         let now = self.now.to_string();
         let due = block_in_place(|| {
             self.store.due_targets(

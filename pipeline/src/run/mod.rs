@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use elmo::{DateTime, Elmo, Severity};
 use rikastin_sinks::{
-    LearnerKey, LearnerSecret, NewSnapshot, SourceFreshness, SqliteStore, WriteOutcome,
+    LearnerKey, LearnerSecret, NewSnapshot, SourceFreshness, Store, WriteOutcome,
 };
 use rikastin_sources::koski::Oppija;
 use rikastin_sources::virta::Opiskelija;
@@ -48,8 +48,9 @@ pub struct Job {
     pub enrichment: Enrichment,
     /// Learner-key secret.
     pub secret: LearnerSecret,
-    /// The cache.
-    pub store: SqliteStore,
+    /// The cache (SQLite or PostgreSQL). Its calls block: in async code, wrap them in
+    /// `block_in_place`.
+    pub store: Box<dyn Store>,
     /// generatedDate of every document this run writes.
     pub now: DateTime,
     /// Run id.

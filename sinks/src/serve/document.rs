@@ -12,7 +12,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{Problem, Server};
-use crate::{LearnerKey, SnapshotMeta, SqliteStore};
+use crate::{LearnerKey, SnapshotMeta, Store};
 
 /// What the response body is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -72,7 +72,7 @@ pub struct Served {
 /// Builds the response for `key`; the heavy part runs only when the ETag does not match.
 pub(super) fn respond(
     server: &Server,
-    store: &mut SqliteStore,
+    store: &dyn Store,
     key: &LearnerKey,
     request: &DocumentRequest,
 ) -> Result<Served, Problem> {

@@ -22,10 +22,10 @@ use serde::Deserialize;
 pub use auth::{RateLimit, Token, Tokens};
 pub use document::{DocumentRequest, Format, Served};
 
-use crate::{Error, Identity, LearnerKey, LearnerSecret, Signer, SqliteStore, Transcript};
+use crate::{Error, Identity, LearnerKey, LearnerSecret, Signer, Store, Transcript};
 
 /// Opens one handle on the cache; the server keeps the handles it opened for later requests.
-pub type OpenStore = Box<dyn Fn() -> Result<SqliteStore, Error> + Send + Sync>;
+pub type OpenStore = Box<dyn Fn() -> Result<Box<dyn Store>, Error> + Send + Sync>;
 
 /// Everything the server needs, built once at start and shared by every request.
 pub struct Server {
@@ -82,12 +82,12 @@ impl Server {
     /// store handle, off the async workers.
     async fn with_store<T: Send + 'static>(
         self: &Arc<Self>,
-        work: impl FnOnce(&Server, &mut SqliteStore) -> T + Send + 'static,
+        work: impl FnOnce(&Server, &mut dyn Store) -> T + Send + 'static,
     ) -> Result<T, Problem> {
         let server = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut store = server.stores.take()?;
-            let out = work(&server, &mut store);
+            let out = work(&server, store.as_mut());
             server.stores.give_back(store);
             Ok(out)
         })
@@ -110,15 +110,15 @@ pub async fn run(
     .await
 }
 
-/// Cache handles opened so far and not in use. SQLite handles are cheap but not free to open
-/// (schema check), so they are kept; there are never more than concurrent requests.
+/// Cache handles opened so far and not in use. Opening one costs a schema check (and for
+/// PostgreSQL a connection), so they are kept; there are never more than concurrent requests.
 struct StorePool {
     open: OpenStore,
-    idle: Mutex<Vec<SqliteStore>>,
+    idle: Mutex<Vec<Box<dyn Store>>>,
 }
 
 impl StorePool {
-    fn take(&self) -> Result<SqliteStore, Problem> {
+    fn take(&self) -> Result<Box<dyn Store>, Problem> {
         let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         match idle {
             Some(store) => Ok(store),
@@ -126,7 +126,7 @@ impl StorePool {
         }
     }
 
-    fn give_back(&self, store: SqliteStore) {
+    fn give_back(&self, store: Box<dyn Store>) {
         self.idle
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -1,22 +1,156 @@
-//! The snapshot store: the types a caller hands in and gets back, and the SQLite implementation,
-//! with the refresh targets (`targets.rs`) in the same file.
-//!
-//! Only one store exists today, so there is no trait yet; PostgreSQL will bring one.
+//! The snapshot store: the [`Store`] trait, the types a caller hands in and gets back, and its
+//! two implementations: [`SqliteStore`] (one file, the default) and [`PostgresStore`] (a shared
+//! server, for several hosts or shards). Both keep the same contract, and one test suite
+//! (`contract.rs`) runs against each.
 
+mod postgres;
 mod sqlite;
 mod targets;
 
+#[cfg(test)]
+mod contract;
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
 
-use crate::LearnerKey;
+use crate::{LearnerKey, Result};
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use targets::{AddOutcome, DueTarget, NewTarget, TargetRecord};
 
-/// One learner's snapshot as the pipeline hands it to [`SqliteStore::put_snapshots`].
+/// Outcomes of [`Store::record_attempt`] that count as a successful refresh: the source
+/// answered in full (`no-data`: it knows nothing of the learner, which is an answer too).
+pub const SUCCESS_OUTCOMES: &[&str] = &["ok", "no-data"];
+/// Outcomes of [`Store::record_attempt`] that count as a failed attempt, retried no sooner than
+/// the retry window allows.
+pub const FAILURE_OUTCOMES: &[&str] = &["dead-letter", "stale", "failed"];
+
+/// The snapshot cache as the pipeline and the read API use it, whichever database holds it.
+///
+/// Every method blocks until the database has answered: call it from a plain thread, a
+/// `tokio::task::spawn_blocking` closure or `block_in_place`, never straight from async code
+/// (the PostgreSQL store drives its connection with a runtime of its own, and tokio refuses to
+/// block a worker thread on another runtime). `Send` but not `Sync`: one caller at a time, as
+/// with a database connection; share it behind a `Mutex`.
+///
+/// The contract each implementation keeps is written on the methods below, and `contract.rs`
+/// checks it against both.
+pub trait Store: Send + fmt::Debug {
+    /// Where the cache is, for messages: the SQLite file, or `postgresql://user@host:port/db`
+    /// (never a password).
+    fn location(&self) -> String;
+
+    /// Writes a batch of snapshots in one transaction, all or nothing, and says per item what
+    /// happened. An item whose content hash equals the stored one leaves the document as it is
+    /// ([`WriteOutcome::Unchanged`]) but updates its check time, checking run, source freshness
+    /// and detail; a new hash replaces it ([`WriteOutcome::Written`]) or inserts it
+    /// ([`WriteOutcome::Created`]). Refused, with nothing of the batch written: a run id not
+    /// begun with [`Store::begin_run`], a content hash that is not 64 lower-case hex
+    /// characters, a source named twice, and a changed document built from an incomplete source
+    /// answer (DESIGN.md invariant 1). A complete put clears the stale mark.
+    fn put_snapshots(&mut self, batch: &[NewSnapshot<'_>]) -> Result<Vec<WriteOutcome>>;
+
+    /// The learner's snapshot with its document decompressed, or `None`. Document and metadata
+    /// are read in one transaction, so they always belong to the same version.
+    fn get_snapshot(&self, key: &LearnerKey) -> Result<Option<Snapshot>>;
+
+    /// The provenance JSON stored with the learner's snapshot, if any.
+    fn get_provenance(&self, key: &LearnerKey) -> Result<Option<String>>;
+
+    /// Calls `each` with every snapshot's coverage JSON array, in learner-key order.
+    fn for_each_coverage(&self, each: &mut dyn FnMut(&str)) -> Result<()>;
+
+    /// Keys starting with `prefix` (0 to 64 hex characters, any case), sorted; at most `limit`.
+    /// A prefix that is not hex is refused without being repeated ([`crate::Error::InvalidKeyPrefix`]).
+    fn find_keys(&self, prefix: &str, limit: usize) -> Result<Vec<LearnerKey>>;
+
+    /// Every snapshot's metadata, sorted by learner key; no documents are read.
+    fn list_snapshots(&self) -> Result<Vec<SnapshotMeta>>;
+
+    /// Records the start of a run. Run ids are unique ([`crate::Error::RunExists`]).
+    fn begin_run(&mut self, run: &RunStart<'_>) -> Result<()>;
+
+    /// Records how a run ended, once. `summary_json` must be valid JSON.
+    fn finish_run(
+        &mut self,
+        run_id: &str,
+        finished_at: &str,
+        outcome: &str,
+        summary_json: &str,
+    ) -> Result<()>;
+
+    /// The run's record, or `None` if no run has that id.
+    fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>>;
+
+    /// Adds targets in one transaction. Re-adding a key replaces its sealed identity and keeps
+    /// its history and `added_at`.
+    fn add_targets(&mut self, targets: &[NewTarget<'_>]) -> Result<AddOutcome>;
+
+    /// Targets whose refresh is due at `now` (RFC 3339), sorted by learner key, at most
+    /// `limit`: never succeeded, or the last success is at least `refresh_after_secs` old; but a
+    /// target whose last attempt failed waits until that attempt is `retry_after_secs` old. A
+    /// refresh asked for with [`Store::request_refresh`] and not attempted since is due
+    /// whatever the policy says. Times are compared as instants, not as text.
+    fn due_targets(
+        &self,
+        now: &str,
+        refresh_after_secs: u64,
+        retry_after_secs: u64,
+        limit: Option<usize>,
+    ) -> Result<Vec<DueTarget>>;
+
+    /// Records a refresh attempt of target `key` at `at`, with an outcome from
+    /// [`SUCCESS_OUTCOMES`] or [`FAILURE_OUTCOMES`] and an already redacted `error`.
+    fn record_attempt(
+        &mut self,
+        key: &LearnerKey,
+        at: &str,
+        outcome: &str,
+        error: Option<&str>,
+    ) -> Result<()>;
+
+    /// Asks that target `key` be refreshed by the next run; false when `key` is not a target.
+    fn request_refresh(&mut self, key: &LearnerKey, at: &str) -> Result<bool>;
+
+    /// Marks the learner's snapshot stale, leaving the document as it is; `stale_since` keeps
+    /// the first failure's time. Returns whether there was a snapshot to mark.
+    fn mark_stale(&mut self, key: &LearnerKey, at: &str, reason: &str) -> Result<bool>;
+
+    /// How many targets there are.
+    fn count_targets(&self) -> Result<u64>;
+
+    /// Target `key`'s row, or `None` if it is not a target.
+    fn get_target(&self, key: &LearnerKey) -> Result<Option<TargetRecord>>;
+}
+
+/// Checks made on a batch item before anything of it is written, the same for both stores, so
+/// the message can say what was expected. `Err` holds the reason.
+pub(super) fn check_new_snapshot(s: &NewSnapshot<'_>) -> std::result::Result<(), String> {
+    if s.content_hash.len() != 64 || !s.content_hash.bytes().all(crate::key::is_lower_hex) {
+        return Err(format!(
+            "content_hash is {} bytes long or not lower-case hex; expected the 64 lower-case \
+             hex characters of a SHA-256",
+            s.content_hash.len()
+        ));
+    }
+    let mut names = std::collections::HashSet::new();
+    for freshness in s.sources {
+        if freshness.source.is_empty() {
+            return Err("a source has an empty name".to_owned());
+        }
+        if !names.insert(freshness.source.as_str()) {
+            return Err(format!(
+                "source {:?} is listed twice; expected one entry per source",
+                freshness.source
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One learner's snapshot as the pipeline hands it to [`Store::put_snapshots`].
 ///
 /// Debug omits the document: it holds the learner's identifiers (elmo.md: `nationalIdentifier`
 /// is the henkilötunnus), which must never reach a log (DESIGN.md invariant 5).
@@ -33,7 +167,7 @@ pub struct NewSnapshot<'a> {
     pub generated_date: &'a str,
     /// The ELMO schema version, `"1.7.0"`: the namespace does not reveal it (elmo.md §8 rule 18).
     pub elmo_version: &'a str,
-    /// The run writing this snapshot; it must have been started with [`SqliteStore::begin_run`].
+    /// The run writing this snapshot; it must have been started with [`Store::begin_run`].
     pub run_id: &'a str,
     /// The sources this document was built from, one entry per source name.
     pub sources: &'a [SourceFreshness],
@@ -81,7 +215,7 @@ pub struct SourceFreshness {
     pub complete: bool,
 }
 
-/// What [`SqliteStore::put_snapshots`] did with one snapshot of the batch.
+/// What [`Store::put_snapshots`] did with one snapshot of the batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteOutcome {
     /// The learner had no snapshot; one was inserted.
@@ -147,7 +281,7 @@ pub struct SnapshotMeta {
     pub stale_reason: Option<String>,
 }
 
-/// The start of a job run, for [`SqliteStore::begin_run`].
+/// The start of a job run, for [`Store::begin_run`].
 #[derive(Debug, Clone, Copy)]
 pub struct RunStart<'a> {
     /// Unique id of the run.

@@ -14,7 +14,8 @@ use flate2::write::GzEncoder;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use super::{
-    NewSnapshot, RunRecord, RunStart, Snapshot, SnapshotMeta, SourceFreshness, WriteOutcome,
+    AddOutcome, DueTarget, NewSnapshot, NewTarget, RunRecord, RunStart, Snapshot, SnapshotMeta,
+    SourceFreshness, TargetRecord, WriteOutcome,
 };
 use crate::key::is_lower_hex;
 use crate::{Error, LearnerKey, Result};
@@ -191,6 +192,10 @@ impl SqliteStore {
     /// The learner's snapshot with its document decompressed, or `None` if there is none.
     pub fn get_snapshot(&self, key: &LearnerKey) -> Result<Option<Snapshot>> {
         let op = format!("get_snapshot {key}");
+        // One read transaction for the row and its sources: without it a batch committed
+        // between the two queries would give this version's document with the next one's
+        // freshness (a torn read). Nothing is written, so dropping it (a rollback) ends it.
+        let _read = self.conn.unchecked_transaction().map_err(self.err(&op))?;
         let sql = format!("SELECT {META_COLUMNS}, elmo_gz FROM snapshot WHERE learner_key = ?1");
         let found = self
             .conn
@@ -275,6 +280,8 @@ impl SqliteStore {
     /// Every snapshot's metadata, sorted by learner key; no documents are read.
     pub fn list_snapshots(&self) -> Result<Vec<SnapshotMeta>> {
         let op = "list_snapshots";
+        // One read transaction for both passes (see get_snapshot).
+        let _read = self.conn.unchecked_transaction().map_err(self.err(op))?;
         let mut stmt = self
             .conn
             .prepare(&format!(
@@ -580,27 +587,7 @@ impl BatchWriter<'_, '_> {
     /// Checks made before anything is written for this item, so the message can say what was
     /// expected (SQLite's CHECK failures only name the constraint).
     fn check_fields(&self) -> Result<()> {
-        let s = self.snapshot;
-        if s.content_hash.len() != 64 || !s.content_hash.bytes().all(is_lower_hex) {
-            return Err(self.invalid(format!(
-                "content_hash is {} bytes long or not lower-case hex; expected the 64 lower-case \
-                 hex characters of a SHA-256",
-                s.content_hash.len()
-            )));
-        }
-        let mut names = HashSet::new();
-        for freshness in s.sources {
-            if freshness.source.is_empty() {
-                return Err(self.invalid("a source has an empty name".to_owned()));
-            }
-            if !names.insert(freshness.source.as_str()) {
-                return Err(self.invalid(format!(
-                    "source {:?} is listed twice; expected one entry per source",
-                    freshness.source
-                )));
-            }
-        }
-        Ok(())
+        super::check_new_snapshot(self.snapshot).map_err(|reason| self.invalid(reason))
     }
 
     /// The freshness rows describe the sources of the current snapshot as of its last check, so
@@ -743,7 +730,7 @@ pub(super) fn parse_stored_key(raw: &str, path: &Path, op: &str) -> Result<Learn
 
 /// Lower-cases a key prefix and checks it is 0 to 64 hex characters. The error does not repeat
 /// the prefix: a mistyped identity code must not end up in a message (DESIGN.md invariant 5).
-fn checked_prefix(prefix: &str) -> Result<String> {
+pub(super) fn checked_prefix(prefix: &str) -> Result<String> {
     if prefix.len() > LearnerKey::LEN {
         return Err(Error::InvalidKeyPrefix {
             reason: format!("it is {} bytes long", prefix.len()),
@@ -765,5 +752,95 @@ pub(super) fn sql_err(path: &Path, op: &str) -> impl FnOnce(rusqlite::Error) -> 
         path,
         op,
         source: Box::new(source),
+    }
+}
+
+/// The trait by delegation: the inherent methods stay, so code that holds a `SqliteStore` keeps
+/// working unchanged.
+impl super::Store for SqliteStore {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn put_snapshots(&mut self, batch: &[NewSnapshot<'_>]) -> Result<Vec<WriteOutcome>> {
+        SqliteStore::put_snapshots(self, batch)
+    }
+
+    fn get_snapshot(&self, key: &LearnerKey) -> Result<Option<Snapshot>> {
+        SqliteStore::get_snapshot(self, key)
+    }
+
+    fn get_provenance(&self, key: &LearnerKey) -> Result<Option<String>> {
+        SqliteStore::get_provenance(self, key)
+    }
+
+    fn for_each_coverage(&self, each: &mut dyn FnMut(&str)) -> Result<()> {
+        SqliteStore::for_each_coverage(self, each)
+    }
+
+    fn find_keys(&self, prefix: &str, limit: usize) -> Result<Vec<LearnerKey>> {
+        SqliteStore::find_keys(self, prefix, limit)
+    }
+
+    fn list_snapshots(&self) -> Result<Vec<SnapshotMeta>> {
+        SqliteStore::list_snapshots(self)
+    }
+
+    fn begin_run(&mut self, run: &RunStart<'_>) -> Result<()> {
+        SqliteStore::begin_run(self, run)
+    }
+
+    fn finish_run(
+        &mut self,
+        run_id: &str,
+        finished_at: &str,
+        outcome: &str,
+        summary_json: &str,
+    ) -> Result<()> {
+        SqliteStore::finish_run(self, run_id, finished_at, outcome, summary_json)
+    }
+
+    fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>> {
+        SqliteStore::get_run(self, run_id)
+    }
+
+    fn add_targets(&mut self, targets: &[NewTarget<'_>]) -> Result<AddOutcome> {
+        SqliteStore::add_targets(self, targets)
+    }
+
+    fn due_targets(
+        &self,
+        now: &str,
+        refresh_after_secs: u64,
+        retry_after_secs: u64,
+        limit: Option<usize>,
+    ) -> Result<Vec<DueTarget>> {
+        SqliteStore::due_targets(self, now, refresh_after_secs, retry_after_secs, limit)
+    }
+
+    fn record_attempt(
+        &mut self,
+        key: &LearnerKey,
+        at: &str,
+        outcome: &str,
+        error: Option<&str>,
+    ) -> Result<()> {
+        SqliteStore::record_attempt(self, key, at, outcome, error)
+    }
+
+    fn request_refresh(&mut self, key: &LearnerKey, at: &str) -> Result<bool> {
+        SqliteStore::request_refresh(self, key, at)
+    }
+
+    fn mark_stale(&mut self, key: &LearnerKey, at: &str, reason: &str) -> Result<bool> {
+        SqliteStore::mark_stale(self, key, at, reason)
+    }
+
+    fn count_targets(&self) -> Result<u64> {
+        SqliteStore::count_targets(self)
+    }
+
+    fn get_target(&self, key: &LearnerKey) -> Result<Option<TargetRecord>> {
+        SqliteStore::get_target(self, key)
     }
 }

@@ -120,12 +120,12 @@ macro_rules! epoch_ms {
 }
 
 impl SqliteStore {
-    /// Outcomes of [`Self::record_attempt`] that count as a successful refresh: the source
-    /// answered in full (`no-data`: it knows nothing of the learner, which is an answer too).
-    pub const SUCCESS_OUTCOMES: &[&str] = &["ok", "no-data"];
-    /// Outcomes of [`Self::record_attempt`] that count as a failed attempt, retried no sooner
-    /// than the retry window allows.
-    pub const FAILURE_OUTCOMES: &[&str] = &["dead-letter", "stale", "failed"];
+    /// Outcomes of [`Self::record_attempt`] that count as a successful refresh
+    /// ([`crate::SUCCESS_OUTCOMES`], kept here for callers that name the store).
+    pub const SUCCESS_OUTCOMES: &[&str] = super::SUCCESS_OUTCOMES;
+    /// Outcomes of [`Self::record_attempt`] that count as a failed attempt
+    /// ([`crate::FAILURE_OUTCOMES`]).
+    pub const FAILURE_OUTCOMES: &[&str] = super::FAILURE_OUTCOMES;
 
     /// Adds targets in one transaction. Re-adding a key replaces its sealed identity (say, an
     /// oppijanumero now known beside the henkilötunnus) and keeps its history and `added_at`.
@@ -375,12 +375,12 @@ impl SqliteStore {
     }
 }
 
-fn secs_to_ms(secs: u64) -> i64 {
+pub(super) fn secs_to_ms(secs: u64) -> i64 {
     i64::try_from(secs).unwrap_or(i64::MAX).saturating_mul(1000)
 }
 
 /// `'a', 'b'` for an SQL `IN` list of our own constants (no quotes in them).
-fn sql_list(items: &[&str]) -> String {
+pub(super) fn sql_list(items: &[&str]) -> String {
     items
         .iter()
         .map(|s| format!("'{s}'"))
@@ -390,7 +390,7 @@ fn sql_list(items: &[&str]) -> String {
 
 /// `YYYY-MM-DDTHH:MM:SS`, optional fraction, then `Z` or `±HH:MM`. SQLite's own parser accepts
 /// more (a bare date, `now`, a number), which would slip unintended values through.
-fn is_rfc3339_shape(value: &str) -> bool {
+pub(super) fn is_rfc3339_shape(value: &str) -> bool {
     let b = value.as_bytes();
     let digits = |range: std::ops::Range<usize>| {
         b.get(range)
