@@ -308,3 +308,15 @@ pub struct RunRecord {
     /// The run summary as JSON; `None` until finished.
     pub summary_json: Option<String>,
 }
+
+/// Why `snapshot` may not replace a stored document with other content, if it may not: DESIGN.md
+/// invariant 1, a stored snapshot is replaced only by one built from complete source answers.
+/// Both stores ask this before they overwrite.
+fn refuses_replacement(snapshot: &NewSnapshot<'_>) -> Option<String> {
+    let partial = snapshot.sources.iter().find(|f| !f.complete)?;
+    Some(format!(
+        "the document changed but source {:?} answered incompletely; a stored snapshot is \
+         replaced only by one built from complete answers",
+        partial.source
+    ))
+}

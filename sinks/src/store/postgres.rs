@@ -27,7 +27,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use super::sqlite::checked_prefix;
-use super::targets::{is_rfc3339_shape, secs_to_ms, sql_list};
+use super::targets::{RFC3339_SHAPE, invalid_time, is_rfc3339_shape, secs_to_ms, sql_list};
 use super::{
     AddOutcome, DueTarget, FAILURE_OUTCOMES, NewSnapshot, NewTarget, RunRecord, RunStart,
     SUCCESS_OUTCOMES, Snapshot, SnapshotMeta, SourceFreshness, Store, TargetRecord, WriteOutcome,
@@ -226,18 +226,10 @@ impl PostgresStore {
     /// Checks that `value` is an RFC 3339 timestamp and returns its Unix time in milliseconds,
     /// with the same rules and messages as the SQLite store. The value is not echoed.
     fn time_ms(&self, op: &str, field: &'static str, value: &str) -> Result<i64> {
-        let invalid = |reason: &str| Error::InvalidTargetInput {
-            path: self.at(),
-            op: op.to_owned(),
-            field,
-            reason: format!(
-                "{reason}; expected an RFC 3339 timestamp such as 2025-01-31T12:00:00Z or \
-                 2025-01-31T12:00:00.123+02:00"
-            ),
-        };
+        let invalid = |reason: &str| invalid_time(self.at(), op, field, reason);
         if !is_rfc3339_shape(value) {
             return Err(invalid(&format!(
-                "the {}-byte value does not have the shape YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)",
+                "the {}-byte value does not have the shape {RFC3339_SHAPE}",
                 value.len()
             )));
         }
@@ -841,14 +833,8 @@ impl BatchWriter<'_, '_> {
                 WriteOutcome::Unchanged
             }
             Some(_) => {
-                // DESIGN.md invariant 1: a stored snapshot is replaced only by one built from
-                // complete source answers.
-                if let Some(partial) = s.sources.iter().find(|f| !f.complete) {
-                    return Err(self.invalid(format!(
-                        "the document changed but source {:?} answered incompletely; a stored \
-                         snapshot is replaced only by one built from complete answers",
-                        partial.source
-                    )));
+                if let Some(reason) = super::refuses_replacement(s) {
+                    return Err(self.invalid(reason));
                 }
                 self.write_document().await?;
                 WriteOutcome::Written

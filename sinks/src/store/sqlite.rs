@@ -492,14 +492,8 @@ impl BatchWriter<'_, '_> {
                 WriteOutcome::Unchanged
             }
             Some(_) => {
-                // DESIGN.md invariant 1: a stored snapshot is replaced only by one built from
-                // complete source answers.
-                if let Some(partial) = s.sources.iter().find(|f| !f.complete) {
-                    return Err(self.invalid(format!(
-                        "the document changed but source {:?} answered incompletely; a stored \
-                         snapshot is replaced only by one built from complete answers",
-                        partial.source
-                    )));
+                if let Some(reason) = super::refuses_replacement(s) {
+                    return Err(self.invalid(reason));
                 }
                 self.write_document()?;
                 WriteOutcome::Written

@@ -5,6 +5,7 @@
 //! handles the sealed bytes and never opens them.
 
 use std::fmt;
+use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
@@ -350,18 +351,10 @@ impl SqliteStore {
     /// Checks that `value` is an RFC 3339 timestamp and returns its Unix time in milliseconds.
     /// The value is not echoed: the caller may have passed the wrong string.
     fn time_ms(&self, op: &str, field: &'static str, value: &str) -> Result<i64> {
-        let invalid = |reason: &str| Error::InvalidTargetInput {
-            path: self.path.clone(),
-            op: op.to_owned(),
-            field,
-            reason: format!(
-                "{reason}; expected an RFC 3339 timestamp such as 2025-01-31T12:00:00Z or \
-                 2025-01-31T12:00:00.123+02:00"
-            ),
-        };
+        let invalid = |reason: &str| invalid_time(self.path.clone(), op, field, reason);
         if !is_rfc3339_shape(value) {
             return Err(invalid(&format!(
-                "the {}-byte value does not have the shape YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)",
+                "the {}-byte value does not have the shape {RFC3339_SHAPE}",
                 value.len()
             )));
         }
@@ -372,6 +365,22 @@ impl SqliteStore {
             })
             .map_err(self.err(op))?;
         ms.ok_or_else(|| invalid("it is not a real date and time"))
+    }
+}
+
+/// The timestamp shape both stores accept, for error messages.
+pub(super) const RFC3339_SHAPE: &str = "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)";
+
+/// The error for a timestamp argument `field` of `op` that is not one, with what was expected.
+pub(super) fn invalid_time(at: PathBuf, op: &str, field: &'static str, reason: &str) -> Error {
+    Error::InvalidTargetInput {
+        path: at,
+        op: op.to_owned(),
+        field,
+        reason: format!(
+            "{reason}; expected an RFC 3339 timestamp such as 2025-01-31T12:00:00Z or \
+             2025-01-31T12:00:00.123+02:00"
+        ),
     }
 }
 
