@@ -225,7 +225,8 @@ async fn lookup(State(server): State<Arc<Server>>, body: Bytes) -> Response {
     let key = match (&body.henkilotunnus, &body.oppijanumero) {
         (Some(hetu), None) => LearnerKey::derive(
             &server.secret,
-            Identity::Henkilotunnus(&hetu.trim().to_uppercase()),
+            // Upper-cased as `rikastin targets add` does, so both derive the same key.
+            Identity::Henkilotunnus(&hetu.trim().to_ascii_uppercase()),
         ),
         (None, Some(oid)) => LearnerKey::derive(&server.secret, Identity::Oppijanumero(oid.trim())),
         _ => {
