@@ -198,7 +198,8 @@ fn check_signed(dir: &TestDir, name: &str, xml: &[u8]) -> elmo::Elmo {
     std::fs::write(&file, xml).unwrap();
     xmlsec_verifies(&file).unwrap_or_else(|e| panic!("xmlsec1 refused {name}: {e}"));
     assert!(shared().is_some(), "../shared is needed for the XSD check");
-    validate_elmo(&[file.clone()]).unwrap_or_else(|e| panic!("{name} is not XSD-valid: {e}"));
+    validate_elmo(std::slice::from_ref(&file))
+        .unwrap_or_else(|e| panic!("{name} is not XSD-valid: {e}"));
     let text = String::from_utf8_lossy(xml);
     let body = text
         .trim_end()

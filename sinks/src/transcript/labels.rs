@@ -123,7 +123,7 @@ pub(super) fn unit_short(lang: Lang, scheme: &str, one: bool) -> &str {
 }
 
 /// The unit spelled out, for the totals under each table.
-pub(super) fn unit_long<'a>(lang: Lang, scheme: &'a str) -> &'a str {
+pub(super) fn unit_long(lang: Lang, scheme: &str) -> &str {
     match (lang, scheme) {
         (Lang::Fi, "ects") => "opintopistettä (ECTS)",
         (Lang::En, "ects") => "ECTS credits",

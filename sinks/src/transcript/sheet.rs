@@ -108,7 +108,7 @@ impl ReportBlock {
             .filter(|d| !d.is_empty())
             .collect();
         ReportBlock {
-            issuer: pick(&issuer.titles, lang).map_or_else(String::new, |t| clean(t)),
+            issuer: pick(&issuer.titles, lang).map_or_else(String::new, clean),
             issuer_details: details.join(" · "),
             rows,
             totals: totals.line(lang, labels),
@@ -164,7 +164,7 @@ fn walk<'a>(
                 Some(LosType::DegreeProgramme | LosType::Module)
             ),
         code,
-        title: pick(&los.titles, lang).map_or_else(String::new, |t| clean(t)),
+        title: pick(&los.titles, lang).map_or_else(String::new, clean),
         date: loi
             .date
             .as_ref()
