@@ -226,6 +226,16 @@ pub struct VirtaSection {
     /// The `Kutsuja` block; required with `http`.
     #[serde(default)]
     pub credentials: Option<VirtaCredentials>,
+    /// Learners asked about in one `OpiskelijanKaikkiTiedotLista` call (1 to 200; 1 sends the
+    /// single-learner `OpiskelijanKaikkiTiedot`). Only with `http`.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+}
+
+/// Fewer round trips under VIRTA's request rate, while one answer (about 100 kB a learner)
+/// stays well inside `timeout_ms`.
+const fn default_batch_size() -> usize {
+    50
 }
 
 /// `sources.virta.credentials`.
@@ -385,6 +395,8 @@ pub struct Config {
     pub learner_key: LearnerKeySection,
     /// VIRTA.
     pub virta: Transport<VirtaLogin>,
+    /// `sources.virta.batch_size`: learners per VIRTA call over HTTP.
+    pub virta_batch_size: usize,
     /// KOSKI, when configured.
     pub koski: Option<Transport<KoskiLogin>>,
     /// Refresh policy for runs over HTTP.
@@ -416,6 +428,17 @@ impl Config {
             secret_file: raw.learner_key.secret_file.map(|f| resolve(base, &f)),
         };
         let v = raw.sources.virta;
+        let virta_batch_size = v.batch_size;
+        if !(1..=rikastin_sources::virta::LISTA_MAX).contains(&virta_batch_size) {
+            return Err(yaml.invalid(
+                "sources.virta.batch_size",
+                "batch_size:",
+                format!(
+                    "must be 1 to {} (VIRTA's limit for one Lista call), not {virta_batch_size}",
+                    rikastin_sources::virta::LISTA_MAX
+                ),
+            ));
+        }
         let virta = transport(
             &yaml,
             base,
@@ -469,6 +492,7 @@ impl Config {
             cache,
             learner_key,
             virta,
+            virta_batch_size,
             koski,
             targets: raw.targets.unwrap_or_default(),
             catalogues_dir: raw

@@ -521,6 +521,7 @@ fn live_sources(config: &Config, secret: &LearnerSecret) -> Result<Live> {
         koski,
         seal: TargetSeal::new(secret),
         policy: config.targets.clone(),
+        batch_size: config.virta_batch_size,
     })
 }
 

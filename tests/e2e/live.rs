@@ -22,13 +22,17 @@ struct Pace {
     burst: u32,
     max_in_flight: u32,
     max_retries: u32,
+    /// Learners per VIRTA call (`sources.virta.batch_size`).
+    batch_size: u32,
 }
 
+/// Single-learner calls, so that requests and attempts count learners.
 const BRISK: Pace = Pace {
     requests_per_sec: 200,
     burst: 20,
     max_in_flight: 16,
     max_retries: 3,
+    batch_size: 1,
 };
 
 impl Live {
@@ -47,10 +51,11 @@ impl Live {
             )
         };
         let mut yaml = format!(
-            "mappings: {}\ncache:\n  sqlite_path: cache.sqlite\nlearner_key:\n  secret_file: {}\nsources:\n  virta:\n{}    credentials:\n      jarjestelma: rikastin\n      tunnus: demo\n      avain_file: avain\n",
+            "mappings: {}\ncache:\n  sqlite_path: cache.sqlite\nlearner_key:\n  secret_file: {}\nsources:\n  virta:\n{}    batch_size: {}\n    credentials:\n      jarjestelma: rikastin\n      tunnus: demo\n      avain_file: avain\n",
             repo().join("mappings").display(),
             repo().join("data/learner-key.secret").display(),
             http(running.virta_url()),
+            pace.batch_size,
         );
         if with_koski {
             yaml += &format!(
@@ -273,6 +278,7 @@ fn the_rate_limit_holds_at_the_stand_in() {
         burst: 1,
         max_in_flight: 8,
         max_retries: 0,
+        batch_size: 1,
     };
     let live = Live::start(standin_over(&recordings, None), &pace, false);
     live.add_targets(&csv);
@@ -285,6 +291,84 @@ fn the_rate_limit_holds_at_the_stand_in() {
         (38.0..=42.0).contains(&rate),
         "measured {rate:.2} requests/s at the stand-in for a limit of 40"
     );
+}
+
+/// The VIRTA operation of every request the stand-in saw, in order.
+fn virta_operations(live: &Live) -> Vec<String> {
+    let mut requests = live.standin().stats.requests();
+    requests.retain(|r| r.route == Route::Virta);
+    requests.into_iter().map(|r| r.operation).collect()
+}
+
+/// `(learner_key, content_hash)` of every snapshot in the cache.
+fn content_hashes(live: &Live) -> Vec<(String, String)> {
+    let cache = live.cache();
+    let mut query = cache
+        .prepare("SELECT learner_key, content_hash FROM snapshot ORDER BY learner_key")
+        .unwrap();
+    query
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn the_lista_form_asks_about_50_learners_per_call_and_builds_the_same_documents() {
+    let data = tempfile::tempdir().unwrap();
+    let (recordings, csv) = synth(data.path(), 120, 14);
+    let now = "2026-11-23T12:00:00Z";
+    let batched = Live::start(
+        standin_over(&recordings, None),
+        &Pace {
+            batch_size: 50,
+            ..BRISK
+        },
+        false,
+    );
+    batched.add_targets(&csv);
+    let run = batched.rikastin(&["run", "--now", now]).expect(0);
+    assert_eq!(
+        virta_operations(&batched),
+        ["OpiskelijanKaikkiTiedotLista"; 3],
+        "{}",
+        run.stdout
+    );
+    let single = Live::start(standin_over(&recordings, None), &BRISK, false);
+    single.add_targets(&csv);
+    single.rikastin(&["run", "--now", now]).expect(0);
+    assert_eq!(virta_operations(&single).len(), 120);
+    let hashes = content_hashes(&batched);
+    assert_eq!(hashes.len(), 120);
+    assert_eq!(hashes, content_hashes(&single));
+}
+
+#[test]
+fn a_client_fault_in_a_lista_call_sends_each_learner_alone() {
+    let hetu = hetu_of(&format!("{HELSINKI}.xml"));
+    let standin = standin_over(&embedded_virta(), None).identity_fault(IdentityFault::always(
+        Service::Virta,
+        hetu.clone(),
+        Fault::ClientFault,
+    ));
+    let pace = Pace {
+        batch_size: 50,
+        ..BRISK
+    };
+    let live = Live::start(standin, &pace, false);
+    live.add_targets(&repo().join("data/targets.csv"));
+    let (run, report) = live.run(1);
+    let operations = virta_operations(&live);
+    assert_eq!(operations[0], "OpiskelijanKaikkiTiedotLista");
+    assert_eq!(operations[1..], ["OpiskelijanKaikkiTiedot"; 24]);
+    // Once in the Lista call, once alone; a Client fault is never retried.
+    assert_eq!(live.standin().stats.attempts_for(&hetu), 2);
+    let failures = report["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{}", run.stdout);
+    assert_eq!(failures[0]["learner"], HELSINKI);
+    assert_eq!(failures[0]["class"], "invalid");
+    assert_eq!(report["learners"], 23);
+    assert_no_identity_code(&run, &hetu);
 }
 
 #[test]

@@ -1,12 +1,13 @@
 //! The live loop: refresh the due targets over HTTP. VIRTA is asked by identity code (or OID),
-//! KOSKI by OID, many learners at once within each service's rate limit; each answer is mapped
-//! and stored as it arrives.
+//! up to `batch_size` learners per call, KOSKI by OID, many calls at once within each service's
+//! rate limit; each answer is mapped and stored as it arrives.
 //!
 //! A learner whose fetch failed keeps its old snapshot, marked stale, and its target records the
 //! error (DESIGN.md invariant 1). Refused credentials stop the whole run at once: every other
 //! learner would fail the same way, and retrying would only hammer the service.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rikastin_sinks::{LearnerKey, SourceFreshness, TargetIdentity, TargetSeal};
 use rikastin_sources::http::FetchError;
@@ -32,6 +33,8 @@ pub struct Live {
     pub seal: TargetSeal,
     /// Which targets are due.
     pub policy: TargetsSection,
+    /// Learners per VIRTA call; above 1, the `OpiskelijanKaikkiTiedotLista` form.
+    pub batch_size: usize,
 }
 
 /// Everything the services said about one learner.
@@ -61,91 +64,117 @@ impl Job {
             )
         })?;
         let total = due.len();
+        let batch_size = live.batch_size.max(1);
+        let window = WINDOW.max(4 * batch_size);
         let live = Arc::new(live);
         let mut queue = due.into_iter();
+        // One lane per kind of identity: a Lista call cannot mix hetus and OIDs.
+        let (mut by_hetu, mut by_oid) = (Vec::new(), Vec::new());
         let mut tasks = JoinSet::new();
+        let mut in_flight = 0;
         let mut pending = Vec::new();
         let mut done = 0;
         let mut fetch_ms = Vec::with_capacity(total);
-        loop {
-            while tasks.len() < WINDOW {
+        'run: loop {
+            while in_flight < window {
                 let Some(target) = queue.next() else { break };
                 summary.targets += 1;
                 let key = target.learner_key;
-                match live.seal.open(&key, &target.sealed_identity) {
-                    Ok(identity) => {
-                        let live = live.clone();
-                        let now = now.clone();
-                        tasks.spawn(async move {
-                            let clock = std::time::Instant::now();
-                            let answers = fetch(&live, &key, &identity, &now).await;
-                            (key, answers, clock.elapsed())
-                        });
+                let lane = match live.seal.open(&key, &target.sealed_identity) {
+                    Ok(identity) if identity.henkilotunnus.is_some() => {
+                        by_hetu.push((key, identity));
+                        &mut by_hetu
+                    }
+                    Ok(identity) if identity.oppijanumero.is_some() => {
+                        by_oid.push((key, identity));
+                        &mut by_oid
+                    }
+                    Ok(_) => {
+                        let error = "the target has neither an identity code nor an OID";
+                        let failure = target_failure(&key, Phase::Fetch, error.into(), None);
+                        self.dead_letter(&key, failure, &mut summary)?;
+                        continue;
                     }
                     Err(e) => {
                         let failure = target_failure(&key, Phase::Fetch, e.to_string(), None);
                         self.dead_letter(&key, failure, &mut summary)?;
+                        continue;
+                    }
+                };
+                if lane.len() >= batch_size {
+                    in_flight += lane.len();
+                    tasks.spawn(fetch_batch(live.clone(), std::mem::take(lane), now.clone()));
+                }
+            }
+            if queue.len() == 0 {
+                for lane in [&mut by_hetu, &mut by_oid] {
+                    if !lane.is_empty() {
+                        in_flight += lane.len();
+                        tasks.spawn(fetch_batch(live.clone(), std::mem::take(lane), now.clone()));
                     }
                 }
             }
             let Some(joined) = tasks.join_next().await else {
                 break;
             };
-            done += 1;
-            progress(done, total);
-            let (key, answers, took) = match joined {
+            let (asked, answered) = match joined {
                 Ok(result) => result,
                 // A fetch task cannot panic on input; if one did, the run must not pretend.
                 Err(e) => std::panic::resume_unwind(e.into_panic()),
             };
-            fetch_ms.push(took.as_millis().min(u32::MAX as u128) as u32);
-            let answers = match answers {
-                Ok(a) => a,
-                Err(e) if e.stops_run() => {
-                    summary.stopped = Some(e.to_string());
-                    tasks.abort_all();
-                    break;
+            in_flight -= asked;
+            for (key, answers, took) in answered {
+                done += 1;
+                progress(done, total);
+                fetch_ms.push(took.as_millis().min(u32::MAX as u128) as u32);
+                let answers = match answers {
+                    Ok(a) => a,
+                    Err(e) if e.stops_run() => {
+                        summary.stopped = Some(e.to_string());
+                        tasks.abort_all();
+                        break 'run;
+                    }
+                    Err(e) => {
+                        let failure =
+                            target_failure(&key, Phase::Fetch, e.to_string(), Some(e.class()));
+                        self.dead_letter(&key, failure, &mut summary)?;
+                        continue;
+                    }
+                };
+                for s in &answers.sources {
+                    *summary.fetched.entry(s.source.clone()).or_insert(0) += 1;
                 }
-                Err(e) => {
-                    let failure =
-                        target_failure(&key, Phase::Fetch, e.to_string(), Some(e.class()));
-                    self.dead_letter(&key, failure, &mut summary)?;
+                if answers.opiskelijat.is_empty() && answers.oppija.is_none() {
+                    summary.no_data += 1;
+                    block_in_place(|| -> Result<(), rikastin_sinks::Error> {
+                        self.store.record_attempt(&key, &now, "no-data", None)?;
+                        // Records can disappear from a register (virta.md §7); the old document
+                        // is kept for a person to look at, but no longer vouched for.
+                        if self.store.mark_stale(
+                            &key,
+                            &now,
+                            "no source has data for the learner now",
+                        )? {
+                            summary.stale += 1;
+                        }
+                        Ok(())
+                    })?;
                     continue;
                 }
-            };
-            for s in &answers.sources {
-                *summary.fetched.entry(s.source.clone()).or_insert(0) += 1;
-            }
-            if answers.opiskelijat.is_empty() && answers.oppija.is_none() {
-                summary.no_data += 1;
-                block_in_place(|| -> Result<(), rikastin_sinks::Error> {
-                    self.store.record_attempt(&key, &now, "no-data", None)?;
-                    // Records can disappear from a register (virta.md §7); the old document
-                    // is kept for a person to look at, but no longer vouched for.
-                    if self.store.mark_stale(
-                        &key,
-                        &now,
-                        "no source has data for the learner now",
-                    )? {
-                        summary.stale += 1;
-                    }
-                    Ok(())
-                })?;
-                continue;
-            }
-            let learner = Learner {
-                key: key.clone(),
-                label: "target".into(),
-                virta: answers.opiskelijat.iter().collect(),
-                koski: answers.oppija.as_ref(),
-                sources: answers.sources.clone(),
-            };
-            match self.build(learner, true) {
-                Ok(p) => pending.push(p),
-                Err(failure) => self.dead_letter(&key, failure, &mut summary)?,
-            }
-            if pending.len() >= BATCH {
-                self.flush_live(&mut pending, &mut summary)?;
+                let learner = Learner {
+                    key: key.clone(),
+                    label: "target".into(),
+                    virta: answers.opiskelijat.iter().collect(),
+                    koski: answers.oppija.as_ref(),
+                    sources: answers.sources.clone(),
+                };
+                match self.build(learner, true) {
+                    Ok(p) => pending.push(p),
+                    Err(failure) => self.dead_letter(&key, failure, &mut summary)?,
+                }
+                if pending.len() >= BATCH {
+                    self.flush_live(&mut pending, &mut summary)?;
+                }
             }
         }
         self.flush_live(&mut pending, &mut summary)?;
@@ -194,22 +223,130 @@ impl Job {
     }
 }
 
-/// Asks VIRTA, then KOSKI by the OID given or learned from VIRTA's answer.
+/// Learners to ask about together, all by the same kind of identity.
+type Batch = Vec<(LearnerKey, TargetIdentity)>;
+
+/// Each learner's answers, and how long they took from the start of the batch.
+type Answered = Vec<(LearnerKey, Result<Answers, FetchError>, Duration)>;
+
+/// Asks VIRTA about the whole batch in one `OpiskelijanKaikkiTiedotLista` call, then KOSKI
+/// about each learner. A learner the Lista answer cannot speak for is asked alone: every one
+/// of them when the call failed (a Client fault on one bad identity fails the whole call, and
+/// alone only that one fails), or when the answer holds an `Opiskelija` that names nobody in
+/// the batch (it could be anyone's). Returns the batch's size and the answers; after refused
+/// credentials, only that error.
+async fn fetch_batch(live: Arc<Live>, batch: Batch, now: String) -> (usize, Answered) {
+    let asked = batch.len();
+    let clock = Instant::now();
+    let mut virta: Vec<Option<Vec<Opiskelija>>> = vec![None; asked];
+    if asked > 1 {
+        let queries: Vec<VirtaQuery> = batch.iter().filter_map(|(_, id)| query(id)).collect();
+        let origin = format!("virta:lista:{}", &batch[0].0.as_str()[..12]);
+        match live
+            .virta
+            .opiskelijan_kaikki_tiedot_lista(&queries, &origin)
+            .await
+        {
+            Ok(fetched) => {
+                let identities: Vec<&TargetIdentity> = batch.iter().map(|(_, id)| id).collect();
+                virta = attribute(&identities, fetched.virta.opiskelijat);
+            }
+            Err(e) if e.stops_run() => {
+                let key = batch.into_iter().next().map(|(key, _)| key);
+                return (
+                    asked,
+                    key.map(|k| (k, Err(e), clock.elapsed()))
+                        .into_iter()
+                        .collect(),
+                );
+            }
+            Err(_) => {}
+        }
+    }
+    let mut learners = JoinSet::new();
+    for ((key, identity), opiskelijat) in batch.into_iter().zip(virta) {
+        let (live, now) = (live.clone(), now.clone());
+        learners.spawn(async move {
+            let answers = fetch(&live, &key, &identity, opiskelijat, &now).await;
+            (key, answers, clock.elapsed())
+        });
+    }
+    let mut answered = Vec::with_capacity(asked);
+    while let Some(joined) = learners.join_next().await {
+        match joined {
+            Ok(answer) => answered.push(answer),
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+    (asked, answered)
+}
+
+/// The VIRTA query for a target: by identity code when there is one.
+fn query(identity: &TargetIdentity) -> Option<VirtaQuery<'_>> {
+    match (&identity.henkilotunnus, &identity.oppijanumero) {
+        (Some(hetu), _) => Some(VirtaQuery::Henkilotunnus(hetu)),
+        (None, Some(oid)) => Some(VirtaQuery::Oppijanumero(oid)),
+        (None, None) => None,
+    }
+}
+
+/// Sorts a Lista answer by learner: an `Opiskelija` belongs to the target whose identity code
+/// or OID it carries, or else to the learner another of its `Opiskelija` shares its OID with.
+/// If any is left over, nobody's answer is known complete, and every entry is `None`.
+fn attribute(
+    identities: &[&TargetIdentity],
+    opiskelijat: Vec<Opiskelija>,
+) -> Vec<Option<Vec<Opiskelija>>> {
+    let mut owned: Vec<Vec<Opiskelija>> = vec![Vec::new(); identities.len()];
+    let mut unowned = Vec::new();
+    for opiskelija in opiskelijat {
+        let hetu = opiskelija.henkilotunnus.as_ref().map(|h| h.expose());
+        let oid = opiskelija.kansallinen_oppijanumero.as_deref();
+        let owner = identities.iter().position(|id| {
+            let same_hetu = matches!((&id.henkilotunnus, hetu), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b));
+            let same_oid = oid.is_some() && id.oppijanumero.as_deref() == oid;
+            same_hetu || same_oid
+        });
+        match owner {
+            Some(i) => owned[i].push(opiskelija),
+            None => unowned.push(opiskelija),
+        }
+    }
+    for opiskelija in unowned {
+        let oid = opiskelija.kansallinen_oppijanumero.as_deref();
+        let owner = owned.iter().position(|records| {
+            oid.is_some()
+                && records
+                    .iter()
+                    .any(|r| r.kansallinen_oppijanumero.as_deref() == oid)
+        });
+        match owner {
+            Some(i) => owned[i].push(opiskelija),
+            None => return vec![None; identities.len()],
+        }
+    }
+    owned.into_iter().map(Some).collect()
+}
+
+/// Asks VIRTA (unless its part of a Lista answer is given), then KOSKI by the OID given or
+/// learned from VIRTA's answer.
 async fn fetch(
     live: &Live,
     key: &LearnerKey,
     identity: &TargetIdentity,
+    virta: Option<Vec<Opiskelija>>,
     now: &str,
 ) -> Result<Answers, FetchError> {
-    let origin = format!("virta:{}", &key.as_str()[..12]);
-    let query = match (&identity.henkilotunnus, &identity.oppijanumero) {
-        (Some(hetu), _) => VirtaQuery::Henkilotunnus(hetu),
-        (None, Some(oid)) => VirtaQuery::Oppijanumero(oid),
-        (None, None) => {
-            return Err(FetchError::Invalid {
+    let opiskelijat = match virta {
+        Some(opiskelijat) => opiskelijat,
+        None => {
+            let origin = format!("virta:{}", &key.as_str()[..12]);
+            let query = query(identity).ok_or_else(|| FetchError::Invalid {
                 service: "virta",
                 detail: "the target has neither an identity code nor an OID".into(),
-            });
+            })?;
+            let fetched = live.virta.opiskelijan_kaikki_tiedot(query, &origin).await?;
+            fetched.virta.opiskelijat
         }
     };
     let fresh = |source: &str| SourceFreshness {
@@ -217,14 +354,11 @@ async fn fetch(
         fetched_at: now.to_owned(),
         complete: true,
     };
-    let virta = live.virta.opiskelijan_kaikki_tiedot(query, &origin).await?;
     let mut sources = vec![fresh("virta")];
     let mut oppija = None;
     if let Some(koski) = &live.koski {
         let oid = identity.oppijanumero.clone().or_else(|| {
-            virta
-                .virta
-                .opiskelijat
+            opiskelijat
                 .iter()
                 .find_map(|o| o.kansallinen_oppijanumero.clone())
         });
@@ -237,7 +371,7 @@ async fn fetch(
         }
     }
     Ok(Answers {
-        opiskelijat: virta.virta.opiskelijat,
+        opiskelijat,
         oppija,
         sources,
     })
@@ -255,5 +389,91 @@ fn target_failure(
         phase,
         error,
         class,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rikastin_sources::virta::{VIRTA_NS, parse};
+
+    use super::*;
+
+    // Synthetic codes with the 900-series individual numbers that VIRTA itself rejects.
+    const HETU_A: &str = "010203A901B";
+    const HETU_B: &str = "020304-902C";
+    const OID_B: &str = "1.2.246.562.24.00000000002";
+    const OID_C: &str = "1.2.246.562.24.00000000003";
+
+    /// A Lista answer: `(avain, henkilotunnus, oppijanumero)` for each `Opiskelija`.
+    fn answer(opiskelijat: &[(&str, Option<&str>, Option<&str>)]) -> Vec<Opiskelija> {
+        let mut xml = format!("<Virta xmlns=\"{VIRTA_NS}\">");
+        for (avain, hetu, oid) in opiskelijat {
+            xml += &format!("<Opiskelija avain=\"{avain}\">");
+            if let Some(h) = hetu {
+                xml += &format!("<Henkilotunnus>{h}</Henkilotunnus>");
+            }
+            if let Some(o) = oid {
+                xml += &format!("<KansallinenOppijanumero>{o}</KansallinenOppijanumero>");
+            }
+            xml += "<Opiskeluoikeudet/><Opintosuoritukset/></Opiskelija>";
+        }
+        xml += "</Virta>";
+        parse(xml.as_bytes(), "test").expect("parses").opiskelijat
+    }
+
+    fn identity(hetu: Option<&str>, oid: Option<&str>) -> TargetIdentity {
+        TargetIdentity {
+            henkilotunnus: hetu.map(str::to_owned),
+            oppijanumero: oid.map(str::to_owned),
+        }
+    }
+
+    /// The `avain` of each learner's records, or `None` where the learner is asked alone.
+    fn owners(identities: &[TargetIdentity], answer: Vec<Opiskelija>) -> Vec<Option<Vec<String>>> {
+        let identities: Vec<&TargetIdentity> = identities.iter().collect();
+        attribute(&identities, answer)
+            .into_iter()
+            .map(|o| o.map(|list| list.into_iter().map(|o| o.avain).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn each_opiskelija_goes_to_the_learner_it_names() {
+        let targets = [
+            identity(Some(HETU_A), None),
+            identity(Some(HETU_B), None),
+            identity(None, Some(OID_C)),
+        ];
+        let got = owners(
+            &targets,
+            answer(&[
+                ("b1", Some(HETU_B), Some(OID_B)),
+                // Lower case as sent by some institution: the check character is a letter.
+                ("a1", Some(&HETU_A.to_lowercase()), None),
+                ("b2", None, Some(OID_B)),
+                ("c1", None, Some(OID_C)),
+            ]),
+        );
+        let list = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(got, [list(&["a1"]), list(&["b1", "b2"]), list(&["c1"])]);
+    }
+
+    #[test]
+    fn a_learner_without_records_has_none_when_every_opiskelija_is_placed() {
+        let targets = [identity(Some(HETU_A), None), identity(Some(HETU_B), None)];
+        let got = owners(&targets, answer(&[("a1", Some(HETU_A), None)]));
+        assert_eq!(got, [Some(vec!["a1".to_string()]), Some(vec![])]);
+    }
+
+    #[test]
+    fn an_opiskelija_that_names_nobody_sends_everyone_to_ask_alone() {
+        let targets = [identity(Some(HETU_A), None), identity(Some(HETU_B), None)];
+        let got = owners(
+            &targets,
+            answer(&[("a1", Some(HETU_A), None), ("x", None, Some(OID_C))]),
+        );
+        assert_eq!(got, [None, None]);
+        let got = owners(&targets, answer(&[("y", None, None)]));
+        assert_eq!(got, [None, None]);
     }
 }

@@ -1,5 +1,5 @@
-//! The VIRTA SOAP 1.1 client: `OpiskelijanKaikkiTiedot` for one learner, by henkilötunnus or
-//! national learner OID (virta.md §2.4–2.8).
+//! The VIRTA SOAP 1.1 client: `OpiskelijanKaikkiTiedot` for one learner, and its `...Lista` form
+//! for up to 200 learners, by henkilötunnus or national learner OID (virta.md §2.4–2.8).
 //!
 //! A `SOAP-ENV:Client` fault means our request was invalid (VIRTA validates the identity code
 //! against its pattern), so it is not retried. `Server` faults, 5xx, timeouts, resets and cut
@@ -55,7 +55,26 @@ impl fmt::Debug for VirtaQuery<'_> {
     }
 }
 
-/// The answer for one learner.
+impl VirtaQuery<'_> {
+    /// The `Hakuehdot` element that carries it: `(single form, Lista form)`.
+    fn elements(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::Henkilotunnus(_) => ("henkilotunnus", "henkilotunnusLista"),
+            Self::Oppijanumero(_) => ("kansallinenOppijanumero", "kansallinenOppijanumeroLista"),
+        }
+    }
+
+    fn value(&self) -> &str {
+        match self {
+            Self::Henkilotunnus(v) | Self::Oppijanumero(v) => v,
+        }
+    }
+}
+
+/// Most learners one `OpiskelijanKaikkiTiedotLista` call may name (the schema's maxOccurs).
+pub const LISTA_MAX: usize = 200;
+
+/// The answer for one learner, or for every learner of a Lista call.
 #[derive(Debug)]
 pub struct Fetched {
     /// The records; empty when VIRTA knows nobody by that identity.
@@ -90,7 +109,33 @@ impl VirtaClient {
         query: VirtaQuery<'_>,
         origin: &str,
     ) -> Result<Fetched, FetchError> {
-        let body = envelope(&self.kutsuja, query);
+        self.post(envelope(&self.kutsuja, query), origin).await
+    }
+
+    /// `OpiskelijanKaikkiTiedotLista` for 1 to [`LISTA_MAX`] learners, all asked by the same
+    /// kind of identity: the schema allows hetus or OIDs in one call, never both. The answer has
+    /// one `Opiskelija` per learner and institution, in no promised order; a Client fault on any
+    /// one identity fails the whole call.
+    pub async fn opiskelijan_kaikki_tiedot_lista(
+        &self,
+        queries: &[VirtaQuery<'_>],
+        origin: &str,
+    ) -> Result<Fetched, FetchError> {
+        let kind = queries.first().map(|q| q.elements());
+        if queries.len() > LISTA_MAX || queries.iter().any(|q| Some(q.elements()) != kind) {
+            return Err(FetchError::Invalid {
+                service: "virta",
+                detail: format!(
+                    "a Lista call takes 1 to {LISTA_MAX} identities of one kind, not {} mixed",
+                    queries.len()
+                ),
+            });
+        }
+        self.post(lista_envelope(&self.kutsuja, queries), origin)
+            .await
+    }
+
+    async fn post(&self, body: String, origin: &str) -> Result<Fetched, FetchError> {
         self.http
             .call(
                 |client| {
@@ -158,25 +203,37 @@ fn transient<T>(answer: &Answer, reason: String) -> Verdict<T> {
 
 /// The request envelope of virta.md §2.6.
 pub fn envelope(kutsuja: &Kutsuja, query: VirtaQuery<'_>) -> String {
-    let (element, value) = match query {
-        VirtaQuery::Henkilotunnus(v) => ("henkilotunnus", v),
-        VirtaQuery::Oppijanumero(v) => ("kansallinenOppijanumero", v),
-    };
+    let (element, _) = query.elements();
+    let hakuehdot = format!("<{element}>{}</{element}>", escape(query.value()));
+    request(kutsuja, "OpiskelijanKaikkiTiedotRequest", &hakuehdot)
+}
+
+/// The `OpiskelijanKaikkiTiedotLista` envelope: one `...Lista` element per identity.
+pub fn lista_envelope(kutsuja: &Kutsuja, queries: &[VirtaQuery<'_>]) -> String {
+    let mut hakuehdot = String::with_capacity(queries.len() * 64);
+    for query in queries {
+        let (_, element) = query.elements();
+        hakuehdot += &format!("<{element}>{}</{element}>", escape(query.value()));
+    }
+    request(kutsuja, "OpiskelijanKaikkiTiedotListaRequest", &hakuehdot)
+}
+
+fn request(kutsuja: &Kutsuja, operation: &str, hakuehdot: &str) -> String {
     format!(
         concat!(
             r#"<SOAP-ENV:Envelope xmlns:SOAP-ENV="{soap}"><SOAP-ENV:Body>"#,
-            r#"<OpiskelijanKaikkiTiedotRequest xmlns="{luku}">"#,
+            r#"<{op} xmlns="{luku}">"#,
             "<Kutsuja><jarjestelma>{j}</jarjestelma><tunnus>{t}</tunnus><avain>{a}</avain></Kutsuja>",
-            "<Hakuehdot><{e}>{v}</{e}></Hakuehdot>",
-            "</OpiskelijanKaikkiTiedotRequest></SOAP-ENV:Body></SOAP-ENV:Envelope>"
+            "<Hakuehdot>{h}</Hakuehdot>",
+            "</{op}></SOAP-ENV:Body></SOAP-ENV:Envelope>"
         ),
         soap = SOAP_ENV_NS,
         luku = LUKU_NS,
+        op = operation,
         j = escape(&kutsuja.jarjestelma),
         t = escape(&kutsuja.tunnus),
         a = escape(&kutsuja.avain),
-        e = element,
-        v = escape(value),
+        h = hakuehdot,
     )
 }
 

@@ -9,7 +9,7 @@ pub mod records;
 #[cfg(test)]
 mod tests;
 
-pub use client::{Fetched, Kutsuja, VirtaClient, VirtaQuery};
+pub use client::{Fetched, Kutsuja, LISTA_MAX, VirtaClient, VirtaQuery, lista_envelope};
 pub use parse::{LUKU_NS, SOAP_ENV_NS, VIRTA_NS, parse};
 pub use records::{
     Aikajakso, Arvosana, Asteikko, AsteikkoArvosana, Decimal, Henkilotunnus, Jakso,

@@ -181,6 +181,28 @@ fn lista_takes_200_identities_of_one_kind() {
     );
 }
 
+/// What our client sends is what the stand-in (and so VIRTA's schema) accepts.
+#[test]
+fn the_clients_lista_envelope_is_valid() {
+    use rikastin_sources::virta::{Kutsuja, VirtaQuery, lista_envelope};
+    let kutsuja = Kutsuja {
+        jarjestelma: "rikastin".into(),
+        tunnus: "demo".into(),
+        avain: "salai<suus".into(),
+        avain_source: "test".into(),
+    };
+    let hetus = ["010203-123N", "020304A1235"];
+    let queries: Vec<VirtaQuery> = hetus.iter().map(|h| VirtaQuery::Henkilotunnus(h)).collect();
+    let request = validate(&lista_envelope(&kutsuja, &queries)).expect("accepted");
+    assert_eq!(request.operation, Operation::KaikkiTiedotLista);
+    assert_eq!(request.identities, hetus);
+    assert_eq!(request.avain, "salai<suus");
+    let oids = ["1.2.246.562.24.00000000001"];
+    let queries: Vec<VirtaQuery> = oids.iter().map(|o| VirtaQuery::Oppijanumero(o)).collect();
+    let request = validate(&lista_envelope(&kutsuja, &queries)).expect("accepted");
+    assert_eq!(request.identities, oids);
+}
+
 #[test]
 fn single_request_rejects_a_second_identity() {
     let xml = envelope(
