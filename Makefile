@@ -5,7 +5,7 @@ RIKASTIN := target/debug/rikastin
 # The document transcript-png renders: the largest golden file (79 results, VIRTA and KOSKI).
 ELMO ?= tests/golden/fc1664abafeb38acf862e20c71b4b1d85f5de78c2432c7a3d5ab656462006aaa.xml
 
-.PHONY: build run run-live test lint fmt data clean help bench-extract bench-serve serve transcript-png
+.PHONY: build run run-live test lint fmt data clean help bench-extract bench-serve serve transcript-png crash-test
 
 help:            ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -40,6 +40,10 @@ transcript-png:  ## render the PDF transcript of the largest golden document to 
 	pdftoppm -png -r 80 var/transcript/transcript-fi.pdf var/transcript/fi
 	pdftoppm -png -r 80 var/transcript/transcript-en.pdf var/transcript/en
 	@ls var/transcript/*.png
+
+crash-test:      ## kill -9 a live run at 20 random points; the cache stays whole and the resumed run finishes (CI runs 3)
+	$(CARGO) build --workspace --bins
+	RIKASTIN_CRASH_TRIALS=20 $(CARGO) test --workspace --test e2e -- --exact live::killed_runs_leave_a_consistent_cache_and_the_resumed_run_finishes
 
 lint:            ## formatting and clippy, warnings are errors
 	$(CARGO) fmt --all -- --check

@@ -13,7 +13,7 @@ use rikastin::enrich::ds::DsLibrary;
 use rikastin::mapping::Mappings;
 use rikastin::run::live::Live;
 use rikastin::run::recorded::Recorded;
-use rikastin::run::{Job, Summary};
+use rikastin::run::{Job, Shard, Summary};
 use rikastin_sinks::{LearnerSecret, NewTarget, Store, TargetSeal};
 use rikastin_sources::RecordedFolder;
 use rikastin_sources::koski::{KoskiClient, KoskiLogin};
@@ -26,7 +26,8 @@ Exit codes:
   2  could not do the job: bad configuration, unreadable input, cache error,
      or a run that wrote nothing (unless --allow-empty)
   3  a source refused our credentials (HTTP 401/403): the run stopped at once;
-     the message names the credential to fix";
+     the message names the credential to fix
+  4  another run holds this cache's lock for the same shard: nothing was done";
 
 /// Rikastin enriches Finnish study records (VIRTA, KOSKI) into ELMO 1.7 snapshots for EMREX.
 #[derive(Parser)]
@@ -56,6 +57,11 @@ enum Cmd {
         /// Exit 0 even when the run produced no snapshot at all.
         #[arg(long)]
         allow_empty: bool,
+        /// Refresh only shard INDEX of COUNT of the targets (e.g. 0/4, 0-based), split by a
+        /// stable hash of the learner key, so that COUNT processes cover every target once. Runs
+        /// over HTTP only. One run per shard and cache at a time (exit 4 otherwise).
+        #[arg(long, value_name = "INDEX/COUNT")]
+        shard: Option<rikastin::run::Shard>,
     },
     /// Print a learner's stored ELMO document (unsigned). LEARNER is a learner key or a
     /// unique prefix of one (see `rikastin list`).
@@ -235,7 +241,14 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             now,
             report_json,
             allow_empty,
-        } => run(&config, now.as_deref(), report_json.as_deref(), allow_empty),
+            shard,
+        } => run(
+            &config,
+            now.as_deref(),
+            report_json.as_deref(),
+            allow_empty,
+            shard,
+        ),
         Cmd::Show { learner, config } => show(&config, &learner),
         Cmd::List { config } => list(&config),
         Cmd::Lint { file } => lint(&file),
@@ -375,6 +388,7 @@ fn run(
     now: Option<&str>,
     report_json: Option<&Path>,
     allow_empty: bool,
+    shard: Option<Shard>,
 ) -> Result<ExitCode> {
     // Everything that can be checked without reading a record is checked first (invariant 6).
     let config = Config::load(config_path)?;
@@ -388,15 +402,59 @@ fn run(
             .parse()
             .context("the clock gave an invalid date-time")?,
     };
-    let store = config.cache.open()?;
-    let run_id = format!(
-        "{}-{:05}",
-        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
-        std::process::id() % 100_000
-    );
+    let live = matches!(config.virta, Transport::Http { .. });
+    if shard.is_some() && !live {
+        bail!(
+            "--shard splits the targets of a run over HTTP; {} reads recorded folders",
+            config.file.display()
+        );
+    }
+    let mut store = config.cache.open()?;
+    match store.lock_run(&Shard::lock_name(shard)) {
+        Err(e @ rikastin_sinks::Error::Locked { .. }) => {
+            eprintln!("rikastin: {e}");
+            return Ok(ExitCode::from(4));
+        }
+        other => other?,
+    }
+    let config_label = match shard {
+        Some(s) => format!("{} --shard {s}", config.file.display()),
+        None => config.file.display().to_string(),
+    };
+    // We hold the lock, so an unfinished run of this label is not running: it was killed.
+    // Resume it with its own id and date, so its documents match the ones it committed.
+    let unfinished = if live {
+        store.unfinished_run(&config_label)?
+    } else {
+        None
+    };
+    let (run_id, now, resumed) = match unfinished {
+        Some(run) => {
+            let done = store.keys_checked_in(&run.run_id)?;
+            eprintln!(
+                "rikastin: resuming run {} (started {}), which stopped after committing {} learners",
+                run.run_id,
+                run.started_at,
+                done.len()
+            );
+            let now = run
+                .started_at
+                .parse()
+                .with_context(|| format!("run {}: started_at {:?}", run.run_id, run.started_at))?;
+            (run.run_id, now, Some(done.into_iter().collect()))
+        }
+        None => {
+            let run_id = format!(
+                "{}-{:05}",
+                chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+                std::process::id() % 100_000
+            );
+            (run_id, now, None)
+        }
+    };
     let enrichment = load_enrichment(&config, &mappings)?;
     let job = Job {
-        config_label: config.file.display().to_string(),
+        config_label,
         enrichment,
         mappings,
         secret: secret.clone(),
@@ -404,6 +462,8 @@ fn run(
         now,
         run_id,
         learner_detail: report_json.is_some(),
+        shard,
+        resumed,
     };
     let tty = std::io::stderr().is_terminal();
     let progress = |what: &'static str| {
@@ -611,6 +671,12 @@ fn load_secret(config: &Config) -> Result<LearnerSecret> {
 fn print_summary(s: &Summary, config: &Config) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "run {}  ({})", s.run_id, s.config);
+    if let Some(n) = s.resumed_committed {
+        let _ = writeln!(
+            out,
+            "  resumed          {n:>7}   (committed before the interruption, not asked again)"
+        );
+    }
     if s.targets > 0 || s.stopped.is_some() {
         let fetched: Vec<String> = s.fetched.iter().map(|(k, n)| format!("{k} {n}")).collect();
         let _ = writeln!(

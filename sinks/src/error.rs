@@ -19,6 +19,26 @@ pub type Result<T> = std::result::Result<T, Error>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// Another process holds the run lock (`Store::lock_run`).
+    #[error(
+        "cache {location}: another run holds the lock `{name}` (same cache, same shard); \
+         wait for it to finish, or run another shard"
+    )]
+    Locked {
+        /// Where the cache is.
+        location: String,
+        /// The lock's name.
+        name: String,
+    },
+
+    /// The lock file beside the SQLite cache could not be opened or locked.
+    #[error("run lock file {path:?}: {source}")]
+    LockFile {
+        /// The lock file.
+        path: PathBuf,
+        /// The I/O failure.
+        source: std::io::Error,
+    },
     /// The learner secret has fewer bytes than [`crate::LearnerSecret::MIN_BYTES`].
     #[error(
         "learner secret {origin} is {len} bytes long; expected at least {min} bytes \

@@ -55,14 +55,26 @@ impl Job {
         // Every store call blocks; the PostgreSQL store even refuses async context.
         let mut summary = block_in_place(|| self.start())?;
         let now = self.now.to_string();
-        let due = block_in_place(|| {
+        // A shard or a resumed run takes its part of the due targets before the cap applies.
+        let filtered = self.shard.is_some() || self.resumed.is_some();
+        let mut due = block_in_place(|| {
             self.store.due_targets(
                 &now,
                 live.policy.refresh_after_hours * 3600,
                 live.policy.retry_after_minutes * 60,
-                live.policy.max_per_run,
+                live.policy.max_per_run.filter(|_| !filtered),
             )
         })?;
+        if filtered {
+            due.retain(|t| {
+                self.shard.is_none_or(|s| s.covers(&t.learner_key))
+                    && self
+                        .resumed
+                        .as_ref()
+                        .is_none_or(|done| !done.contains(&t.learner_key))
+            });
+            due.truncate(live.policy.max_per_run.unwrap_or(usize::MAX));
+        }
         let total = due.len();
         let batch_size = live.batch_size.max(1);
         let window = WINDOW.max(4 * batch_size);
@@ -183,21 +195,13 @@ impl Job {
         Ok(summary)
     }
 
-    /// Writes the batch, then records each learner's target as refreshed.
+    /// Writes the batch; the store checks each learner's target off in the same transaction.
     fn flush_live(
         &mut self,
         pending: &mut Vec<super::Pending>,
         summary: &mut Summary,
     ) -> Result<(), rikastin_sinks::Error> {
-        let keys: Vec<LearnerKey> = pending.iter().map(|p| p.key.clone()).collect();
-        let now = self.now.to_string();
-        block_in_place(|| {
-            self.flush(pending, summary)?;
-            for key in &keys {
-                self.store.record_attempt(key, &now, "ok", None)?;
-            }
-            Ok(())
-        })
+        block_in_place(|| self.flush(pending, summary))
     }
 
     /// A learner that failed: its old snapshot stays, marked stale, and the target keeps the

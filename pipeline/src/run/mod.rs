@@ -58,6 +58,64 @@ pub struct Job {
     /// Keep each learner's outcome in the summary (for `--report-json`). Off, memory stays flat
     /// however many learners the run has.
     pub learner_detail: bool,
+    /// The part of the targets this process refreshes (`--shard`); `None`: all of them.
+    pub shard: Option<Shard>,
+    /// When this run resumes an interrupted one (same `run_id` and `now`): the learners that
+    /// run had already committed, which are not asked again.
+    pub resumed: Option<std::collections::HashSet<LearnerKey>>,
+}
+
+/// Shard `index` of `count` (`--shard i/n`, 0-based as Kubernetes' completion index): the
+/// targets whose learner key, read as a number, leaves `index` when divided by `count`. The
+/// key is an HMAC, so shards are even, and stable for as long as the secret is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which shard, from 0.
+    pub index: u64,
+    /// How many shards in all.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether this shard refreshes `key`.
+    pub fn covers(&self, key: &LearnerKey) -> bool {
+        // 16 hex digits are 64 bits; a key is always 64 hex digits.
+        let head = u64::from_str_radix(&key.as_str()[..16], 16).unwrap_or(0);
+        head % self.count == self.index
+    }
+
+    /// The run lock this shard's runs share: one run per shard and store at a time.
+    pub fn lock_name(shard: Option<Shard>) -> String {
+        match shard {
+            Some(s) => format!("run-shard-{}-of-{}", s.index, s.count),
+            None => "run".to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let expected = || {
+            format!("`{s}` is not a shard; expected INDEX/COUNT with 0 <= INDEX < COUNT, e.g. 0/4")
+        };
+        let (index, count) = s.split_once('/').ok_or_else(expected)?;
+        let (index, count) = (
+            index.trim().parse::<u64>().map_err(|_| expected())?,
+            count.trim().parse::<u64>().map_err(|_| expected())?,
+        );
+        if count == 0 || index >= count {
+            return Err(expected());
+        }
+        Ok(Shard { index, count })
+    }
 }
 
 /// A phase of the per-learner work.
@@ -136,6 +194,10 @@ pub struct Summary {
     /// Why the run stopped early, if it did (e.g. credentials refused).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// For a run that resumed an interrupted one: the learners it had committed already,
+    /// which this process did not ask again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_committed: Option<usize>,
     /// Learners mapped and stored.
     pub learners: usize,
     /// Results written.
@@ -218,17 +280,21 @@ struct Pending {
 }
 
 impl Job {
-    /// Opens the run in the store and the summary that goes with it.
+    /// Opens the run in the store (a resumed run is open already) and the summary that goes
+    /// with it.
     fn start(&mut self) -> Result<Summary, rikastin_sinks::Error> {
-        self.store.begin_run(&rikastin_sinks::RunStart {
-            run_id: &self.run_id,
-            started_at: &self.now.to_string(),
-            config_label: &self.config_label,
-        })?;
+        if self.resumed.is_none() {
+            self.store.begin_run(&rikastin_sinks::RunStart {
+                run_id: &self.run_id,
+                started_at: &self.now.to_string(),
+                config_label: &self.config_label,
+            })?;
+        }
         Ok(Summary {
             run_id: self.run_id.clone(),
             config: self.config_label.clone(),
             clock: Some(std::time::Instant::now()),
+            resumed_committed: self.resumed.as_ref().map(|keys| keys.len()),
             ..Default::default()
         })
     }

@@ -1347,6 +1347,99 @@ fn anyhow_like(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Instantiates each contract test once per store.
+fn a_stored_snapshot_checks_its_target_off_in_the_same_transaction(backend: &Backend) {
+    let mut store = backend.store();
+    let (target, other) = (key("a"), key("b"));
+    store
+        .add_targets(&[plain_target(&target, "2025-01-01T00:00:00Z")])
+        .unwrap();
+    let sources = virta("2025-01-31T12:00:00Z", true);
+    let h = hash(1);
+    store
+        .put_snapshots(&[
+            new_snapshot(&target, b"<elmo/>", &h, "r1", &sources),
+            new_snapshot(&other, b"<elmo/>", &h, "r1", &sources),
+        ])
+        .unwrap();
+    let row = store.get_target(&target).unwrap().expect("target");
+    assert_eq!(row.last_outcome.as_deref(), Some("ok"));
+    assert_eq!(row.last_attempt_at.as_deref(), Some("2025-01-31T12:00:00Z"));
+    assert_eq!(row.last_success_at.as_deref(), Some("2025-01-31T12:00:00Z"));
+    assert_eq!(row.attempts, 1);
+    // A learner that is not a target gets no row.
+    assert!(store.get_target(&other).unwrap().is_none());
+    // A refused batch checks nothing off.
+    let bad = "not a hash";
+    assert!(
+        store
+            .put_snapshots(&[new_snapshot(&target, b"<elmo/>", bad, "r2", &sources)])
+            .is_err()
+    );
+    assert_eq!(store.get_target(&target).unwrap().unwrap().attempts, 1);
+}
+
+fn an_interrupted_run_is_found_with_what_it_committed(backend: &Backend) {
+    let mut store = backend.store();
+    let begin = |store: &mut Box<dyn Store>, run_id: &str, started_at: &str, label: &str| {
+        store
+            .begin_run(&RunStart {
+                run_id,
+                started_at,
+                config_label: label,
+            })
+            .unwrap();
+    };
+    begin(&mut store, "old", "2025-02-01T00:00:00Z", "nightly");
+    begin(&mut store, "killed", "2025-02-02T00:00:00Z", "nightly");
+    begin(
+        &mut store,
+        "other-shard",
+        "2025-02-03T00:00:00Z",
+        "nightly --shard 1/2",
+    );
+    store
+        .finish_run("old", "2025-02-01T01:00:00Z", "ok", "{}")
+        .unwrap();
+    let sources = virta("2025-02-02T00:00:00Z", true);
+    let (a, b, c) = (key("a"), key("b"), key("c"));
+    let h = hash(7);
+    store
+        .put_snapshots(&[
+            new_snapshot(&a, b"<elmo/>", &h, "killed", &sources),
+            new_snapshot(&b, b"<elmo/>", &h, "killed", &sources),
+            new_snapshot(&c, b"<elmo/>", &h, "old", &sources),
+        ])
+        .unwrap();
+    let run = store
+        .unfinished_run("nightly")
+        .unwrap()
+        .expect("unfinished");
+    assert_eq!(run.run_id, "killed");
+    assert_eq!(run.started_at, "2025-02-02T00:00:00Z");
+    assert_eq!(store.keys_checked_in("killed").unwrap(), [a, b]);
+    assert!(store.keys_checked_in("nobody").unwrap().is_empty());
+    store
+        .finish_run("killed", "2025-02-02T01:00:00Z", "ok", "{}")
+        .unwrap();
+    assert!(store.unfinished_run("nightly").unwrap().is_none());
+}
+
+fn a_run_lock_is_held_until_its_store_is_dropped(backend: &Backend) {
+    let mut first = backend.open();
+    first.lock_run("run-shard-0-of-2").unwrap();
+    let mut second = backend.open();
+    let err = second.lock_run("run-shard-0-of-2").unwrap_err();
+    assert!(matches!(err, Error::Locked { .. }), "{err}");
+    assert!(
+        err.to_string().contains("another run holds the lock"),
+        "{err}"
+    );
+    // Another shard is free.
+    second.lock_run("run-shard-1-of-2").unwrap();
+    drop(first);
+    backend.open().lock_run("run-shard-0-of-2").unwrap();
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod on_sqlite {
@@ -1389,6 +1482,9 @@ contract!(
     concurrent_readers_never_see_a_torn_snapshot,
     database_errors_never_quote_the_stored_data,
     works_from_blocking_threads_inside_a_tokio_runtime,
+    a_stored_snapshot_checks_its_target_off_in_the_same_transaction,
+    an_interrupted_run_is_found_with_what_it_committed,
+    a_run_lock_is_held_until_its_store_is_dropped,
 );
 
 // ---- PostgreSQL only: what SQLite's tests check on the file (tests.rs) ----

@@ -4,6 +4,7 @@
 //! (`contract.rs`) runs against each.
 
 mod postgres;
+mod runs;
 mod sqlite;
 mod targets;
 
@@ -49,7 +50,9 @@ pub trait Store: Send + fmt::Debug {
     /// ([`WriteOutcome::Created`]). Refused, with nothing of the batch written: a run id not
     /// begun with [`Store::begin_run`], a content hash that is not 64 lower-case hex
     /// characters, a source named twice, and a changed document built from an incomplete source
-    /// answer (DESIGN.md invariant 1). A complete put clears the stale mark.
+    /// answer (DESIGN.md invariant 1). A complete put clears the stale mark. A learner that is
+    /// a target is checked off as refreshed (outcome `ok` at the item's `generated_date`) in the
+    /// same transaction, so a crash never leaves a snapshot without its checkpoint.
     fn put_snapshots(&mut self, batch: &[NewSnapshot<'_>]) -> Result<Vec<WriteOutcome>>;
 
     /// The learner's snapshot with its document decompressed, or `None`. Document and metadata
@@ -83,6 +86,16 @@ pub trait Store: Send + fmt::Debug {
 
     /// The run's record, or `None` if no run has that id.
     fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>>;
+
+    /// Holds the run lock `name` until the store is dropped or the process dies, so that a lock
+    /// left by a killed run frees itself. [`crate::Error::Locked`] when another store holds it.
+    fn lock_run(&mut self, name: &str) -> Result<()>;
+
+    /// The latest run with this config label that never finished (killed or crashed), if any.
+    fn unfinished_run(&self, config_label: &str) -> Result<Option<RunRecord>>;
+
+    /// Learners whose snapshot run `run_id` stored or confirmed: that run's checkpoints.
+    fn keys_checked_in(&self, run_id: &str) -> Result<Vec<LearnerKey>>;
 
     /// Adds targets in one transaction. Re-adding a key replaces its sealed identity and keeps
     /// its history and `added_at`.
@@ -312,6 +325,13 @@ pub struct RunRecord {
 /// Why `snapshot` may not replace a stored document with other content, if it may not: DESIGN.md
 /// invariant 1, a stored snapshot is replaced only by one built from complete source answers.
 /// Both stores ask this before they overwrite.
+/// The target update that goes with a stored snapshot (`record_attempt` with outcome `ok`).
+const REFRESH_TARGET_SQLITE: &str = "UPDATE target SET last_attempt_at = ?2, last_outcome = 'ok', \
+     last_error = NULL, attempts = attempts + 1, last_success_at = ?2 WHERE learner_key = ?1";
+/// The same for PostgreSQL, whose placeholders are `$n`.
+const REFRESH_TARGET_POSTGRES: &str = "UPDATE target SET last_attempt_at = $2, last_outcome = 'ok', \
+     last_error = NULL, attempts = attempts + 1, last_success_at = $2 WHERE learner_key = $1";
+
 fn refuses_replacement(snapshot: &NewSnapshot<'_>) -> Option<String> {
     let partial = snapshot.sources.iter().find(|f| !f.complete)?;
     Some(format!(

@@ -501,14 +501,53 @@ impl Store for PostgresStore {
                 &[&run_id],
             ))
             .map_err(self.err(&format!("get_run {run_id:?}")))?;
-        Ok(row.map(|row| RunRecord {
-            run_id: row.get(0),
-            started_at: row.get(1),
-            config_label: row.get(2),
-            finished_at: row.get(3),
-            outcome: row.get(4),
-            summary_json: row.get(5),
-        }))
+        Ok(row.as_ref().map(run_record))
+    }
+
+    fn lock_run(&mut self, name: &str) -> Result<()> {
+        // A session-level advisory lock: PostgreSQL releases it when this connection closes,
+        // which a killed process's connection does.
+        let op = format!("lock_run {name:?}");
+        let locked: bool = self
+            .block_on(self.client.query_one(
+                "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+                &[&format!("rikastin-run:{name}")],
+            ))
+            .map_err(self.err(&op))?
+            .get(0);
+        if locked {
+            Ok(())
+        } else {
+            Err(Error::Locked {
+                location: self.location.clone(),
+                name: name.to_owned(),
+            })
+        }
+    }
+
+    fn unfinished_run(&self, config_label: &str) -> Result<Option<RunRecord>> {
+        let row = self
+            .block_on(self.client.query_opt(
+                "SELECT run_id, started_at, config_label, finished_at, outcome, summary_json \
+                 FROM run WHERE config_label = $1 AND finished_at IS NULL \
+                 ORDER BY started_at DESC, run_id DESC LIMIT 1",
+                &[&config_label],
+            ))
+            .map_err(self.err("unfinished_run"))?;
+        Ok(row.as_ref().map(run_record))
+    }
+
+    fn keys_checked_in(&self, run_id: &str) -> Result<Vec<LearnerKey>> {
+        let op = "keys_checked_in";
+        let rows = self
+            .block_on(self.client.query(
+                "SELECT learner_key FROM snapshot WHERE checked_run_id = $1 ORDER BY learner_key",
+                &[&run_id],
+            ))
+            .map_err(self.err(op))?;
+        rows.iter()
+            .map(|row| self.parse_key(row.get(0), op))
+            .collect()
     }
 
     fn add_targets(&mut self, targets: &[NewTarget<'_>]) -> Result<AddOutcome> {
@@ -718,6 +757,18 @@ impl Store for PostgresStore {
     }
 }
 
+/// A `run` row, columns in the order the queries above select them.
+fn run_record(row: &tokio_postgres::Row) -> RunRecord {
+    RunRecord {
+        run_id: row.get(0),
+        started_at: row.get(1),
+        config_label: row.get(2),
+        finished_at: row.get(3),
+        outcome: row.get(4),
+        summary_json: row.get(5),
+    }
+}
+
 /// The statements of one `put_snapshots` batch, prepared once for all its items (each
 /// unprepared statement would cost the batch another round trip per item).
 struct Prepared {
@@ -730,6 +781,7 @@ struct Prepared {
     clear_stale: Statement,
     upsert_detail: Statement,
     delete_detail: Statement,
+    refresh_target: Statement,
 }
 
 impl Prepared {
@@ -780,6 +832,7 @@ impl Prepared {
             )
             .await?,
             delete_detail: prepare("DELETE FROM snapshot_detail WHERE learner_key = $1").await?,
+            refresh_target: prepare(super::REFRESH_TARGET_POSTGRES).await?,
         })
     }
 }
@@ -883,6 +936,11 @@ impl BatchWriter<'_, '_> {
                 .await
                 .map_err(self.err("clear snapshot detail"))?,
         };
+        // The target's refresh commits with its snapshot (SQLite's `mark_target_refreshed`).
+        self.tx
+            .execute(&st.refresh_target, &[&key, &s.generated_date])
+            .await
+            .map_err(self.err("mark target refreshed"))?;
         Ok(outcome)
     }
 

@@ -48,6 +48,8 @@ const ELMO_GZ_AFTER_META: usize = 13;
 pub struct SqliteStore {
     pub(super) conn: Connection,
     pub(super) path: PathBuf,
+    /// Run locks held (`lock_run`): open files with an exclusive advisory lock.
+    pub(super) locks: Vec<std::fs::File>,
 }
 
 impl SqliteStore {
@@ -67,6 +69,7 @@ impl SqliteStore {
         let mut store = Self {
             conn,
             path: path.to_owned(),
+            locks: Vec::new(),
         };
         store
             .conn
@@ -401,16 +404,7 @@ impl SqliteStore {
                 "SELECT run_id, started_at, config_label, finished_at, outcome, summary_json \
                  FROM run WHERE run_id = ?1",
                 [run_id],
-                |row| {
-                    Ok(RunRecord {
-                        run_id: row.get(0)?,
-                        started_at: row.get(1)?,
-                        config_label: row.get(2)?,
-                        finished_at: row.get(3)?,
-                        outcome: row.get(4)?,
-                        summary_json: row.get(5)?,
-                    })
-                },
+                read_run,
             )
             .optional()
             .map_err(self.err(&format!("get_run {run_id:?}")))
@@ -506,7 +500,22 @@ impl BatchWriter<'_, '_> {
         self.replace_sources()?;
         self.clear_stale_mark()?;
         self.replace_detail()?;
+        self.mark_target_refreshed()?;
         Ok(outcome)
+    }
+
+    /// A stored snapshot is its target's successful refresh, committed in the same transaction
+    /// (DESIGN.md invariant 2): after a crash a learner is either stored and checked off, or
+    /// neither. Learners that are not targets (recorded runs) have no row to update.
+    fn mark_target_refreshed(&self) -> Result<()> {
+        let s = self.snapshot;
+        self.tx
+            .execute(
+                super::REFRESH_TARGET_SQLITE,
+                params![s.learner_key.as_str(), s.generated_date],
+            )
+            .map_err(self.err("mark target refreshed"))?;
+        Ok(())
     }
 
     /// Provenance and coverage describe the document as confirmed now, so they are rewritten
@@ -687,6 +696,18 @@ impl RawMeta {
 }
 
 /// Reads the columns of [`META_COLUMNS`], in order.
+/// A `run` row, columns in the order `get_run` and `unfinished_run` select them.
+pub(super) fn read_run(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
+    Ok(RunRecord {
+        run_id: row.get(0)?,
+        started_at: row.get(1)?,
+        config_label: row.get(2)?,
+        finished_at: row.get(3)?,
+        outcome: row.get(4)?,
+        summary_json: row.get(5)?,
+    })
+}
+
 fn read_meta(row: &Row<'_>) -> rusqlite::Result<RawMeta> {
     Ok(RawMeta {
         learner_key: row.get(0)?,
@@ -796,6 +817,18 @@ impl super::Store for SqliteStore {
 
     fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>> {
         SqliteStore::get_run(self, run_id)
+    }
+
+    fn lock_run(&mut self, name: &str) -> Result<()> {
+        SqliteStore::lock_run(self, name)
+    }
+
+    fn unfinished_run(&self, config_label: &str) -> Result<Option<RunRecord>> {
+        SqliteStore::unfinished_run(self, config_label)
+    }
+
+    fn keys_checked_in(&self, run_id: &str) -> Result<Vec<LearnerKey>> {
+        SqliteStore::keys_checked_in(self, run_id)
     }
 
     fn add_targets(&mut self, targets: &[NewTarget<'_>]) -> Result<AddOutcome> {
