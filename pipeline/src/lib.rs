@@ -9,6 +9,7 @@ pub mod enrich;
 pub mod explain;
 pub mod learners;
 pub mod mapping;
+pub mod ops;
 pub mod report;
 pub mod run;
 pub mod targets;

@@ -11,13 +11,14 @@ use rikastin::enrich::Enrichment;
 use rikastin::enrich::catalogue::Catalogues;
 use rikastin::enrich::ds::DsLibrary;
 use rikastin::mapping::Mappings;
+use rikastin::ops;
 use rikastin::run::live::Live;
 use rikastin::run::recorded::Recorded;
 use rikastin::run::{Job, Shard, Summary};
 use rikastin_sinks::{LearnerSecret, NewTarget, Store, TargetSeal};
-use rikastin_sources::RecordedFolder;
 use rikastin_sources::koski::{KoskiClient, KoskiLogin};
 use rikastin_sources::virta::{Kutsuja, VirtaClient};
+use rikastin_sources::{RecordedFolder, redact};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -28,6 +29,15 @@ Exit codes:
   3  a source refused our credentials (HTTP 401/403): the run stopped at once;
      the message names the credential to fix
   4  another run holds this cache's lock for the same shard: nothing was done";
+
+const OPS_EXIT_CODES: &str = "\
+Exit codes:
+  0  done (also when there is nothing to list, retry or clear)
+  1  retry only: done, but some dead letters are of learners that are no
+     longer targets (`deadletter clear` removes them)
+  2  could not do the job: bad configuration, no cache yet, a cache error, or a
+     wrong argument (a KEY that is not 4 to 64 hex digits or matches no dead
+     letter, a RUN that is not in the cache); nothing was changed";
 
 /// Rikastin enriches Finnish study records (VIRTA, KOSKI) into ELMO 1.7 snapshots for EMREX.
 #[derive(Parser)]
@@ -129,6 +139,18 @@ enum Cmd {
         #[command(subcommand)]
         command: ReportCmd,
     },
+    /// The dead letters: learners whose latest refresh failed, each with the source, phase and
+    /// class of the failure, how many times in a row it failed, and the latest reason (never an
+    /// identity code). A learner stays on the list until a refresh of it succeeds.
+    Deadletter {
+        #[command(subcommand)]
+        command: DeadletterCmd,
+    },
+    /// The runs recorded in the cache, and what each one did.
+    Runs {
+        #[command(subcommand)]
+        command: RunsCmd,
+    },
     /// Serve the cached documents to the NCP over HTTP: signed, cut to a selection, with a
     /// PDF transcript, or as the EMREX envelope (docs/serve.md, docs/openapi.yaml). Runs until
     /// Ctrl-C or SIGTERM, then finishes the requests under way.
@@ -140,6 +162,86 @@ enum Cmd {
         /// Listen here instead of `serve.listen`, e.g. `127.0.0.1:0` for any free port.
         #[arg(long)]
         listen: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeadletterCmd {
+    /// List the dead letters, by learner key: key prefix, source, phase, class, failures in a
+    /// row, first and last failure, the latest reason; then the totals by kind.
+    #[command(after_help = OPS_EXIT_CODES)]
+    List {
+        /// Write a JSON array instead, one object per learner with the whole learner key and
+        /// every stored column.
+        #[arg(long)]
+        json: bool,
+        /// The pipeline configuration (to find the cache).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+    },
+    /// Have the next `rikastin run` refresh these learners whatever the staleness policy says,
+    /// as the read API's refresh request does. The dead letter stays until the refresh
+    /// succeeds; if it fails again, its attempts go up.
+    #[command(after_help = OPS_EXIT_CODES)]
+    Retry {
+        #[command(flatten)]
+        which: WhichDeadLetters,
+        /// The pipeline configuration (to find the cache).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+    },
+    /// Remove dead letters without refreshing anyone, e.g. once the cause is understood. The
+    /// learners stay targets; a later failure lists them again.
+    #[command(after_help = OPS_EXIT_CODES)]
+    Clear {
+        #[command(flatten)]
+        which: WhichDeadLetters,
+        /// The pipeline configuration (to find the cache).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+    },
+}
+
+/// The dead letters `deadletter retry` and `clear` take: KEYs or `--all`, one of the two.
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+struct WhichDeadLetters {
+    /// Learner keys, or prefixes of at least 4 hex digits as `deadletter list` shows them; a
+    /// prefix takes every dead letter it starts.
+    #[arg(value_name = "KEY")]
+    keys: Vec<String>,
+    /// Every dead letter.
+    #[arg(long)]
+    all: bool,
+}
+
+#[derive(Subcommand)]
+enum RunsCmd {
+    /// The latest runs, newest first: run id, start, end, outcome, and the learners stored,
+    /// created, updated, unchanged, with no data and failed.
+    #[command(after_help = OPS_EXIT_CODES)]
+    List {
+        /// How many runs to show.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// The pipeline configuration (to find the cache).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
+    },
+    /// One run's stored summary: when and how long, throughput, counts by outcome, and each
+    /// failure with its learner key prefix, source, phase, class and reason.
+    #[command(after_help = OPS_EXIT_CODES)]
+    Show {
+        /// The run id, as `runs list` and the summary printed by `rikastin run` show it.
+        #[arg(value_name = "RUN")]
+        run_id: String,
+        /// Show at most this many failures one by one (0: all); the totals by kind count
+        /// them all.
+        #[arg(long, default_value_t = 50)]
+        failures: usize,
+        /// The pipeline configuration (to find the cache).
+        #[arg(long, default_value = "data/pipeline.yaml")]
+        config: PathBuf,
     },
 }
 
@@ -300,7 +402,144 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             command: TargetsCmd::Status { config },
         } => targets_status(&config),
         Cmd::Serve { config, listen } => serve(&config, listen.as_deref()),
+        Cmd::Deadletter { command } => deadletter(command),
+        Cmd::Runs {
+            command: RunsCmd::List { limit, config },
+        } => {
+            let store = open_store(&config)?;
+            print!("{}", ops::runs::render_list(&store.list_runs(limit)?));
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Runs {
+            command:
+                RunsCmd::Show {
+                    run_id,
+                    failures,
+                    config,
+                },
+        } => {
+            let store = open_store(&config)?;
+            let Some(run) = store.get_run(&run_id)? else {
+                bail!(
+                    "no run {:?} in {}; `rikastin runs list` shows the run ids",
+                    echo(&run_id),
+                    store.location()
+                );
+            };
+            print!("{}", ops::runs::render_show(&run, failures));
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+fn deadletter(command: DeadletterCmd) -> Result<ExitCode> {
+    match command {
+        DeadletterCmd::List { json, config } => {
+            let letters = open_store(&config)?.list_dead_letters("")?;
+            if json {
+                println!("{}", ops::deadletters::to_json(&letters));
+            } else {
+                print!("{}", ops::deadletters::render(&letters));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DeadletterCmd::Retry { which, config } => {
+            let mut store = open_store(&config)?;
+            let letters = chosen_dead_letters(&*store, &which)?;
+            let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let mut gone = 0;
+            for d in &letters {
+                let prefix = ops::key_prefix(d.learner_key.as_str());
+                if store.request_refresh(&d.learner_key, &at)? {
+                    println!(
+                        "retry  {prefix}  ({} {} {}, {} in a row)",
+                        d.source, d.phase, d.error_class, d.attempts
+                    );
+                } else {
+                    gone += 1;
+                    eprintln!(
+                        "rikastin: learner {prefix} is no longer a target, so no run will \
+                         refresh it; `rikastin deadletter clear {prefix}` removes its dead letter"
+                    );
+                }
+            }
+            println!(
+                "{} of {} dead letters marked: the next `rikastin run` refreshes them whatever \
+                 the staleness policy says",
+                letters.len() - gone,
+                letters.len()
+            );
+            Ok(if gone == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        DeadletterCmd::Clear { which, config } => {
+            let mut store = open_store(&config)?;
+            let cleared = if which.all {
+                store.clear_dead_letters("")?
+            } else {
+                let mut cleared = 0;
+                for d in chosen_dead_letters(&*store, &which)? {
+                    cleared += store.clear_dead_letters(d.learner_key.as_str())?;
+                    println!("cleared  {}", ops::key_prefix(d.learner_key.as_str()));
+                }
+                cleared
+            };
+            println!("{cleared} dead letters cleared");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// An argument as an error may repeat it: `***` if it looks like an identity code in any case
+/// (a henkilötunnus can be all hex digits, e.g. with the separator `A`), else as given.
+fn echo(arg: &str) -> String {
+    let upper = arg.to_ascii_uppercase();
+    if redact(&upper) == upper {
+        arg.to_owned()
+    } else {
+        "***".to_owned()
+    }
+}
+
+/// The dead letters that the KEYs (whole keys or prefixes) or `--all` name, sorted by key.
+/// Every KEY is checked before anything is changed, and each must name at least one dead
+/// letter. A KEY is shown back only through [`echo`]: a mistyped identity code must not reach
+/// the terminal.
+fn chosen_dead_letters(
+    store: &dyn Store,
+    which: &WhichDeadLetters,
+) -> Result<Vec<rikastin_sinks::DeadLetter>> {
+    if which.all {
+        return Ok(store.list_dead_letters("")?);
+    }
+    let keys = &which.keys;
+    for (n, key) in keys.iter().enumerate() {
+        if !(4..=64).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+            bail!(
+                "KEY {} is not a learner key: give 4 to 64 hex digits of one, as `rikastin \
+                 deadletter list` shows them",
+                n + 1
+            );
+        }
+    }
+    let mut chosen = std::collections::BTreeMap::new();
+    for (n, key) in keys.iter().enumerate() {
+        let found = store.list_dead_letters(key)?;
+        if found.is_empty() {
+            bail!(
+                "KEY {} ({}) matches no dead letter; `rikastin deadletter list` shows them",
+                n + 1,
+                echo(key)
+            );
+        }
+        for d in found {
+            chosen.insert(d.learner_key.to_string(), d);
+        }
+    }
+    Ok(chosen.into_values().collect())
 }
 
 fn serve(config_path: &Path, listen: Option<&str>) -> Result<ExitCode> {

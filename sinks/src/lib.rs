@@ -25,8 +25,8 @@ pub use key::{Identity, LearnerKey, LearnerSecret};
 pub use seal::{TargetIdentity, TargetSeal};
 pub use sign::{SignError, Signer, SigningCertificate};
 pub use store::{
-    AddOutcome, DueTarget, FAILURE_OUTCOMES, NewSnapshot, NewTarget, PostgresStore, RunRecord,
-    RunStart, SUCCESS_OUTCOMES, Snapshot, SnapshotDetail, SnapshotMeta, SourceFreshness,
-    SqliteStore, Store, TargetRecord, WriteOutcome,
+    AddOutcome, DeadLetter, DueTarget, FAILURE_OUTCOMES, NewDeadLetter, NewSnapshot, NewTarget,
+    PostgresStore, RunRecord, RunStart, SUCCESS_OUTCOMES, Snapshot, SnapshotDetail, SnapshotMeta,
+    SourceFreshness, SqliteStore, Store, TargetRecord, WriteOutcome,
 };
 pub use transcript::{Lang, Transcript, TranscriptError};

@@ -175,6 +175,17 @@ impl FetchError {
         matches!(self, Self::Rejected { .. } | Self::Setup { .. })
     }
 
+    /// The service that failed: `virta` or `koski`.
+    pub fn service(&self) -> &'static str {
+        match self {
+            Self::Rejected { service, .. }
+            | Self::Invalid { service, .. }
+            | Self::Exhausted { service, .. }
+            | Self::Unreadable { service, .. }
+            | Self::Setup { service, .. } => service,
+        }
+    }
+
     /// A short class for reports and dead letters: `rejected`, `invalid`, `exhausted`,
     /// `unreadable`, `setup`.
     pub fn class(&self) -> &'static str {

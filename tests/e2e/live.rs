@@ -21,14 +21,14 @@ fn heavy() -> std::sync::MutexGuard<'static, ()> {
 }
 
 /// A stand-in on loopback and a folder with a pipeline.yaml that points at it.
-struct Live {
+pub(super) struct Live {
     runtime: tokio::runtime::Runtime,
     standin: Option<Running>,
     dir: tempfile::TempDir,
 }
 
 /// How the pipeline presses the stand-in.
-struct Pace {
+pub(super) struct Pace {
     requests_per_sec: u32,
     burst: u32,
     max_in_flight: u32,
@@ -38,7 +38,7 @@ struct Pace {
 }
 
 /// Single-learner calls, so that requests and attempts count learners.
-const BRISK: Pace = Pace {
+pub(super) const BRISK: Pace = Pace {
     requests_per_sec: 200,
     burst: 20,
     max_in_flight: 16,
@@ -47,7 +47,7 @@ const BRISK: Pace = Pace {
 };
 
 impl Live {
-    fn start(standin: StandIn, pace: &Pace, with_koski: bool) -> Self {
+    pub(super) fn start(standin: StandIn, pace: &Pace, with_koski: bool) -> Self {
         let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
         let running = runtime
             .block_on(standin.start("127.0.0.1:0".parse().unwrap()))
@@ -84,7 +84,7 @@ impl Live {
         }
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(super) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
@@ -94,7 +94,7 @@ impl Live {
 
     /// Swaps the stand-in for another one (same data, other faults) on a new port, and points
     /// the config at it.
-    fn restart(&mut self, standin: StandIn) {
+    pub(super) fn restart(&mut self, standin: StandIn) {
         let old = self.standin.take().expect("running");
         let (old_virta, old_koski) = (old.virta_url(), old.koski_url());
         self.runtime.block_on(old.stop());
@@ -111,7 +111,7 @@ impl Live {
     }
 
     /// `rikastin ARGS --config pipeline.yaml`, run from the folder.
-    fn rikastin(&self, args: &[&str]) -> Run {
+    pub(super) fn rikastin(&self, args: &[&str]) -> Run {
         let out = Command::new(rikastin_tests::binary())
             .args(args)
             .arg("--config")
@@ -130,13 +130,13 @@ impl Live {
         }
     }
 
-    fn add_targets(&self, csv: &Path) {
+    pub(super) fn add_targets(&self, csv: &Path) {
         self.rikastin(&["targets", "add", csv.to_str().unwrap()])
             .expect(0);
     }
 
     /// `run --report-json`, returning the run and its report.
-    fn run(&self, code: i32) -> (Run, serde_json::Value) {
+    pub(super) fn run(&self, code: i32) -> (Run, serde_json::Value) {
         let report = self.path("report.json");
         let run = self
             .rikastin(&["run", "--report-json", report.to_str().unwrap()])
@@ -177,11 +177,11 @@ fn config_over(virta: &Path, koski: Option<&Path>) -> Config {
     }
 }
 
-fn standin_over(virta: &Path, koski: Option<&Path>) -> StandIn {
+pub(super) fn standin_over(virta: &Path, koski: Option<&Path>) -> StandIn {
     StandIn::new(config_over(virta, koski))
 }
 
-fn embedded_virta() -> PathBuf {
+pub(super) fn embedded_virta() -> PathBuf {
     repo().join("data/recorded/virta/OpiskelijanKaikkiTiedot")
 }
 
@@ -201,7 +201,7 @@ pub(super) fn hetu_of(recording: &str) -> String {
 pub(super) const HELSINKI: &str =
     "fc1664abafeb38acf862e20c71b4b1d85f5de78c2432c7a3d5ab656462006aaa";
 
-fn assert_no_identity_code(run: &Run, hetu: &str) {
+pub(super) fn assert_no_identity_code(run: &Run, hetu: &str) {
     assert!(
         !run.stdout.contains(hetu) && !run.stderr.contains(hetu),
         "an identity code appeared in the output of `rikastin {}`",

@@ -10,6 +10,8 @@ mod cli;
 mod enrichment;
 // Live extraction over HTTP against the stand-in VIRTA and KOSKI servers.
 mod live;
+// Dead letters and runs: `deadletter list|retry|clear` and `runs list|show` after faulty runs.
+mod ops;
 // The embedded default with its cache on PostgreSQL (needs `make test`'s throwaway server).
 mod postgres;
 // The read API: signing, selection, the EMREX envelope, auth, docs/openapi.yaml.

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rikastin_sinks::{LearnerKey, SourceFreshness, TargetIdentity, TargetSeal};
+use rikastin_sinks::{LearnerKey, NewDeadLetter, SourceFreshness, TargetIdentity, TargetSeal};
 use rikastin_sources::http::FetchError;
 use rikastin_sources::koski::KoskiClient;
 use rikastin_sources::koski::Oppija;
@@ -103,12 +103,12 @@ impl Job {
                     }
                     Ok(_) => {
                         let error = "the target has neither an identity code nor an OID";
-                        let failure = target_failure(&key, Phase::Fetch, error.into(), None);
+                        let failure = target_failure(&key, "target", error.into(), "no-identity");
                         self.dead_letter(&key, failure, &mut summary)?;
                         continue;
                     }
                     Err(e) => {
-                        let failure = target_failure(&key, Phase::Fetch, e.to_string(), None);
+                        let failure = target_failure(&key, "target", e.to_string(), "unsealable");
                         self.dead_letter(&key, failure, &mut summary)?;
                         continue;
                     }
@@ -147,8 +147,7 @@ impl Job {
                         break 'run;
                     }
                     Err(e) => {
-                        let failure =
-                            target_failure(&key, Phase::Fetch, e.to_string(), Some(e.class()));
+                        let failure = target_failure(&key, e.service(), e.to_string(), e.class());
                         self.dead_letter(&key, failure, &mut summary)?;
                         continue;
                     }
@@ -204,19 +203,34 @@ impl Job {
         block_in_place(|| self.flush(pending, summary))
     }
 
-    /// A learner that failed: its old snapshot stays, marked stale, and the target keeps the
-    /// error for the next run and for the operator.
+    /// A learner that failed: its old snapshot stays, marked stale, the target keeps the error
+    /// for the next run, and the dead letters keep where and why it failed for the operator
+    /// (`rikastin deadletter list`) until it succeeds again.
     fn dead_letter(
         &mut self,
         key: &LearnerKey,
-        failure: Failure,
+        mut failure: Failure,
         summary: &mut Summary,
     ) -> Result<(), rikastin_sinks::Error> {
         let now = self.now.to_string();
+        // Errors are redacted where they are made; this is the last look before the cache and
+        // the summary keep the text (DESIGN.md invariant 5).
+        failure.error = rikastin_sources::redact(&failure.error);
         let reason = format!("{:?} failed: {}", failure.phase, failure.error).to_lowercase();
+        let letter = NewDeadLetter {
+            learner_key: key,
+            source: failure.source.as_deref().unwrap_or("unknown"),
+            phase: failure.phase.name(),
+            // After the fetch there is no finer class than the phase that failed.
+            error_class: failure.class.unwrap_or(failure.phase.name()),
+            error: &failure.error,
+            failed_at: &now,
+            run_id: &self.run_id,
+        };
         block_in_place(|| -> Result<(), rikastin_sinks::Error> {
             self.store
                 .record_attempt(key, &now, "dead-letter", Some(&failure.error))?;
+            self.store.record_dead_letter(&letter)?;
             if self.store.mark_stale(key, &now, &reason)? {
                 summary.stale += 1;
             }
@@ -381,18 +395,16 @@ async fn fetch(
     })
 }
 
-fn target_failure(
-    key: &LearnerKey,
-    phase: Phase,
-    error: String,
-    class: Option<&'static str>,
-) -> Failure {
+/// A target that failed before any answer was in hand: its `source` (`virta`, `koski`, or
+/// `target` for its own row) failed with `class`.
+fn target_failure(key: &LearnerKey, source: &str, error: String, class: &'static str) -> Failure {
     Failure {
         recording: "target".into(),
         learner: Some(key.to_string()),
-        phase,
+        phase: Phase::Fetch,
         error,
-        class,
+        class: Some(class),
+        source: Some(source.into()),
     }
 }
 

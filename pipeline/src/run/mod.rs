@@ -134,6 +134,20 @@ pub enum Phase {
     Store,
 }
 
+impl Phase {
+    /// The phase's name, as the report and the dead letters write it: `fetch`, `parse`, `map`,
+    /// `lint`, `store`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Fetch => "fetch",
+            Self::Parse => "parse",
+            Self::Map => "map",
+            Self::Lint => "lint",
+            Self::Store => "store",
+        }
+    }
+}
+
 /// A learner or recording that did not make it, without any identity code.
 #[derive(Debug, Serialize)]
 pub struct Failure {
@@ -148,6 +162,10 @@ pub struct Failure {
     /// For fetch failures: `invalid`, `exhausted`, `unreadable` (see `FetchError::class`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub class: Option<&'static str>,
+    /// Where it failed, when a live run knows: `virta` or `koski` (that call failed),
+    /// `virta+koski` (the answers of both were in hand), `target` (the target's own row).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// One learner's outcome.
@@ -331,6 +349,7 @@ impl Job {
             phase,
             error,
             class: None,
+            source: Some(source_names(&learner.sources)),
         };
         let Assembled {
             elmo,
@@ -525,6 +544,12 @@ pub fn content_hash(xml: &[u8], now: &DateTime) -> String {
         }
     }
     hex::encode(hasher.finalize())
+}
+
+/// The sources a document was built from, as a dead letter names them: `virta+koski`.
+fn source_names(sources: &[SourceFreshness]) -> String {
+    let names: Vec<&str> = sources.iter().map(|s| s.source.as_str()).collect();
+    names.join("+")
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -204,5 +204,6 @@ fn fetch_failure(recording: &str, error: String) -> Failure {
         phase: Phase::Fetch,
         error,
         class: None,
+        source: None,
     }
 }

@@ -1346,12 +1346,244 @@ fn anyhow_like(err: &(dyn std::error::Error + 'static)) -> String {
     shown
 }
 
+/// A dead letter of learner `key` in run `run_id`: VIRTA gave up after its retries.
+fn virta_exhausted<'a>(
+    key: &'a LearnerKey,
+    failed_at: &'a str,
+    run_id: &'a str,
+) -> NewDeadLetter<'a> {
+    NewDeadLetter {
+        learner_key: key,
+        source: "virta",
+        phase: "fetch",
+        error_class: "exhausted",
+        error: "virta failed 4 times; last: HTTP 503",
+        failed_at,
+        run_id,
+    }
+}
+
+fn dead_letter_keys(store: &dyn Store, prefix: &str) -> Vec<LearnerKey> {
+    store
+        .list_dead_letters(prefix)
+        .expect("list_dead_letters")
+        .into_iter()
+        .map(|d| d.learner_key)
+        .collect()
+}
+
+fn a_dead_letter_counts_failures_in_a_row_until_a_success_deletes_it(backend: &Backend) {
+    let mut store = backend.store();
+    let (a, b) = (key("a"), key("b"));
+    store
+        .add_targets(&[
+            plain_target(&a, "2025-01-01T00:00:00Z"),
+            plain_target(&b, "2025-01-01T00:00:00Z"),
+        ])
+        .unwrap();
+    store
+        .record_dead_letter(&virta_exhausted(&a, "2025-01-01T01:00:00Z", "r1"))
+        .unwrap();
+    let first = store.list_dead_letters("").unwrap();
+    assert_eq!(
+        first,
+        [DeadLetter {
+            learner_key: a.clone(),
+            source: "virta".into(),
+            phase: "fetch".into(),
+            error_class: "exhausted".into(),
+            attempts: 1,
+            first_failed_at: "2025-01-01T01:00:00Z".into(),
+            last_failed_at: "2025-01-01T01:00:00Z".into(),
+            last_error: "virta failed 4 times; last: HTTP 503".into(),
+            run_id: "r1".into(),
+        }]
+    );
+
+    // The next failure counts one more and takes the latest source, class, reason and run;
+    // the first failure's time stays.
+    store
+        .record_dead_letter(&NewDeadLetter {
+            source: "koski",
+            error_class: "invalid",
+            error: "koski rejected the request: HTTP 400",
+            ..virta_exhausted(&a, "2025-01-02T01:00:00Z", "r2")
+        })
+        .unwrap();
+    store
+        .record_dead_letter(&virta_exhausted(&b, "2025-01-02T01:00:00Z", "r2"))
+        .unwrap();
+    let letters = store.list_dead_letters("").unwrap();
+    assert_eq!(letters.len(), 2);
+    let again = &letters[0];
+    assert_eq!(again.learner_key, a);
+    assert_eq!(again.attempts, 2);
+    assert_eq!(
+        (
+            again.first_failed_at.as_str(),
+            again.last_failed_at.as_str()
+        ),
+        ("2025-01-01T01:00:00Z", "2025-01-02T01:00:00Z")
+    );
+    assert_eq!(
+        (again.source.as_str(), again.error_class.as_str()),
+        ("koski", "invalid")
+    );
+    assert_eq!(again.last_error, "koski rejected the request: HTTP 400");
+    assert_eq!(again.run_id, "r2");
+    assert_eq!(letters[1].learner_key, b);
+
+    // A failed attempt leaves it; a success (ok or no-data) deletes it, and only its own.
+    store
+        .record_attempt(
+            &a,
+            "2025-01-02T02:00:00Z",
+            "dead-letter",
+            Some("virta: 503"),
+        )
+        .unwrap();
+    assert_eq!(dead_letter_keys(&*store, ""), [a.clone(), b.clone()]);
+    store
+        .record_attempt(&a, "2025-01-03T00:00:00Z", "ok", None)
+        .unwrap();
+    assert_eq!(dead_letter_keys(&*store, ""), std::slice::from_ref(&b));
+    store
+        .record_attempt(&b, "2025-01-03T00:00:00Z", "no-data", None)
+        .unwrap();
+    assert!(store.list_dead_letters("").unwrap().is_empty());
+
+    // After a success a new failure starts a new count.
+    store
+        .record_dead_letter(&virta_exhausted(&a, "2025-01-04T00:00:00Z", "r3"))
+        .unwrap();
+    let fresh = &store.list_dead_letters("").unwrap()[0];
+    assert_eq!(
+        (fresh.attempts, fresh.first_failed_at.as_str()),
+        (1, "2025-01-04T00:00:00Z")
+    );
+}
+
+fn dead_letters_are_listed_and_cleared_by_key_prefix(backend: &Backend) {
+    let mut store = backend.store();
+    let (a1, a2, b) = (key("a1"), key("a2"), key("b"));
+    for k in [&b, &a2, &a1] {
+        store
+            .record_dead_letter(&virta_exhausted(k, "2025-01-01T00:00:00Z", "r1"))
+            .unwrap();
+    }
+    assert_eq!(
+        dead_letter_keys(&*store, ""),
+        [a1.clone(), a2.clone(), b.clone()]
+    );
+    assert_eq!(dead_letter_keys(&*store, "A"), [a1.clone(), a2.clone()]);
+    assert_eq!(
+        dead_letter_keys(&*store, a2.as_str()),
+        std::slice::from_ref(&a2)
+    );
+    assert!(dead_letter_keys(&*store, "c").is_empty());
+    let err = store.list_dead_letters("010190-123M").unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidKeyPrefix { .. }) && !err.to_string().contains("010190"),
+        "{err}"
+    );
+
+    assert_eq!(store.clear_dead_letters("a2").unwrap(), 1);
+    assert_eq!(dead_letter_keys(&*store, ""), [a1.clone(), b.clone()]);
+    assert_eq!(store.clear_dead_letters("c").unwrap(), 0);
+    assert!(store.clear_dead_letters("not hex").is_err());
+    assert_eq!(dead_letter_keys(&*store, ""), [a1.clone(), b.clone()]);
+    assert_eq!(store.clear_dead_letters("").unwrap(), 2);
+    assert!(store.list_dead_letters("").unwrap().is_empty());
+}
+
+fn bad_dead_letter_input_is_refused_with_what_was_expected(backend: &Backend) {
+    let mut store = backend.store();
+    let a = key("a");
+    let err = store
+        .record_dead_letter(&virta_exhausted(&a, "yesterday", "r1"))
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidTargetInput {
+                field: "failed_at",
+                ..
+            }
+        ) && shown.contains("RFC 3339")
+            && shown.contains(a.as_str()),
+        "{shown}"
+    );
+    let err = store
+        .record_dead_letter(&NewDeadLetter {
+            error_class: "",
+            ..virta_exhausted(&a, "2025-01-01T00:00:00Z", "r1")
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidTargetInput {
+                field: "error_class",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = store
+        .record_dead_letter(&virta_exhausted(&a, "2025-01-01T00:00:00Z", "no-such-run"))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::UnknownRun { run_id, .. } if run_id == "no-such-run"),
+        "{err}"
+    );
+    assert!(store.list_dead_letters("").unwrap().is_empty());
+}
+
+fn runs_are_listed_newest_first(backend: &Backend) {
+    let mut store = backend.open();
+    assert!(store.list_runs(10).unwrap().is_empty());
+    // Begun out of order, with offsets and fractions: the order is by instant.
+    for (run_id, started_at) in [
+        ("middle", "2025-01-31T12:00:00Z"),
+        ("newest", "2025-01-31T14:00:00.500+02:00"),
+        ("oldest", "2025-01-30T23:59:59.999Z"),
+        ("no-time", "unknown"),
+        ("tie-b", "2025-01-31T11:00:00Z"),
+        ("tie-a", "2025-01-31T11:00:00.000Z"),
+    ] {
+        store
+            .begin_run(&RunStart {
+                run_id,
+                started_at,
+                config_label: "test",
+            })
+            .unwrap();
+    }
+    store
+        .finish_run("middle", "2025-01-31T12:05:00Z", "ok", r#"{"learners":3}"#)
+        .unwrap();
+    let ids = |runs: Vec<RunRecord>| runs.into_iter().map(|r| r.run_id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.list_runs(10).unwrap()),
+        ["newest", "middle", "tie-b", "tie-a", "oldest", "no-time"]
+    );
+    let latest = store.list_runs(2).unwrap();
+    assert_eq!(ids(latest.clone()), ["newest", "middle"]);
+    assert_eq!(Some(&latest[1]), store.get_run("middle").unwrap().as_ref());
+    assert_eq!(latest[1].summary_json.as_deref(), Some(r#"{"learners":3}"#));
+    assert!(store.list_runs(0).unwrap().is_empty());
+}
+
 /// Instantiates each contract test once per store.
 fn a_stored_snapshot_checks_its_target_off_in_the_same_transaction(backend: &Backend) {
     let mut store = backend.store();
     let (target, other) = (key("a"), key("b"));
     store
         .add_targets(&[plain_target(&target, "2025-01-01T00:00:00Z")])
+        .unwrap();
+    store
+        .record_dead_letter(&virta_exhausted(&target, "2025-01-01T01:00:00Z", "r1"))
         .unwrap();
     let sources = virta("2025-01-31T12:00:00Z", true);
     let h = hash(1);
@@ -1366,6 +1598,10 @@ fn a_stored_snapshot_checks_its_target_off_in_the_same_transaction(backend: &Bac
     assert_eq!(row.last_attempt_at.as_deref(), Some("2025-01-31T12:00:00Z"));
     assert_eq!(row.last_success_at.as_deref(), Some("2025-01-31T12:00:00Z"));
     assert_eq!(row.attempts, 1);
+    assert!(
+        store.list_dead_letters("").unwrap().is_empty(),
+        "the stored snapshot ends the dead letter"
+    );
     // A learner that is not a target gets no row.
     assert!(store.get_target(&other).unwrap().is_none());
     // A refused batch checks nothing off.
@@ -1485,6 +1721,10 @@ contract!(
     a_stored_snapshot_checks_its_target_off_in_the_same_transaction,
     an_interrupted_run_is_found_with_what_it_committed,
     a_run_lock_is_held_until_its_store_is_dropped,
+    a_dead_letter_counts_failures_in_a_row_until_a_success_deletes_it,
+    dead_letters_are_listed_and_cleared_by_key_prefix,
+    bad_dead_letter_input_is_refused_with_what_was_expected,
+    runs_are_listed_newest_first,
 );
 
 // ---- PostgreSQL only: what SQLite's tests check on the file (tests.rs) ----
@@ -1528,11 +1768,8 @@ fn postgres_newer_schema_version_is_refused() {
     assert!(
         matches!(
             err,
-            Error::NewerSchema {
-                found: 99,
-                known: 1,
-                ..
-            }
+            Error::NewerSchema { found: 99, known, .. }
+                if known == i64::from(PostgresStore::SCHEMA_VERSION)
         ),
         "{err}"
     );
@@ -1574,4 +1811,28 @@ fn postgres_two_processes_opening_an_empty_schema_create_it_once() {
         .query_one("SELECT count(*) FROM schema_version", &[])
         .get(0);
     assert_eq!(versions, 1);
+}
+
+#[test]
+fn postgres_version_1_schema_is_migrated_and_keeps_its_data() {
+    let pg = PgSchema::new();
+    // A schema as a version-1 build left it, with a run in it.
+    pg.execute(include_str!("schema_postgres.sql"));
+    pg.execute(
+        "INSERT INTO run (run_id, started_at, config_label) \
+         VALUES ('r0', '2024-12-01T00:00:00Z', 'old')",
+    );
+    let mut store = PostgresStore::open(&pg.store_url(), "t").expect("migrate version 1");
+    let version: i32 = pg
+        .query_one("SELECT version FROM schema_version", &[])
+        .get(0);
+    assert_eq!(version, PostgresStore::SCHEMA_VERSION);
+    assert_eq!(store.get_run("r0").unwrap().unwrap().config_label, "old");
+    let k = key("a");
+    store
+        .record_dead_letter(&virta_exhausted(&k, "2025-01-01T00:00:00Z", "r0"))
+        .unwrap();
+    drop(store);
+    let store = PostgresStore::open(&pg.store_url(), "t").expect("reopen at the new version");
+    assert_eq!(dead_letter_keys(&store, ""), [k]);
 }

@@ -3,6 +3,7 @@
 //! server, for several hosts or shards). Both keep the same contract, and one test suite
 //! (`contract.rs`) runs against each.
 
+mod dead_letter;
 mod postgres;
 mod runs;
 mod sqlite;
@@ -17,6 +18,7 @@ use std::fmt;
 
 use crate::{LearnerKey, Result};
 
+pub use dead_letter::{DeadLetter, NewDeadLetter};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use targets::{AddOutcome, DueTarget, NewTarget, TargetRecord};
@@ -115,7 +117,8 @@ pub trait Store: Send + fmt::Debug {
     ) -> Result<Vec<DueTarget>>;
 
     /// Records a refresh attempt of target `key` at `at`, with an outcome from
-    /// [`SUCCESS_OUTCOMES`] or [`FAILURE_OUTCOMES`] and an already redacted `error`.
+    /// [`SUCCESS_OUTCOMES`] or [`FAILURE_OUTCOMES`] and an already redacted `error`. A success
+    /// also deletes the learner's dead letter, in the same transaction.
     fn record_attempt(
         &mut self,
         key: &LearnerKey,
@@ -136,6 +139,28 @@ pub trait Store: Send + fmt::Debug {
 
     /// Target `key`'s row, or `None` if it is not a target.
     fn get_target(&self, key: &LearnerKey) -> Result<Option<TargetRecord>>;
+
+    /// The latest `limit` runs, newest first: by `started_at` as an instant (a value that is not
+    /// a time sorts last), then by run id, descending.
+    fn list_runs(&self, limit: usize) -> Result<Vec<RunRecord>>;
+
+    /// Records that a learner's refresh failed. A learner not yet failing gets a row with one
+    /// attempt and `first_failed_at = last_failed_at = failed_at`; one already failing counts
+    /// one more attempt, keeps `first_failed_at`, and takes the new source, phase, class, error,
+    /// time and run. Refused: a time that is not RFC 3339, an empty source, phase or class, and
+    /// a run not begun with [`Store::begin_run`]. The learner need not be a target.
+    fn record_dead_letter(&mut self, letter: &NewDeadLetter<'_>) -> Result<()>;
+
+    /// The dead letters whose learner key starts with `prefix` (0 to 64 hex characters, any
+    /// case; empty for all), sorted by key. A prefix that is not hex is refused without being
+    /// repeated ([`crate::Error::InvalidKeyPrefix`]).
+    fn list_dead_letters(&self, prefix: &str) -> Result<Vec<DeadLetter>>;
+
+    /// Deletes the dead letters whose key starts with `prefix` (as for
+    /// [`Store::list_dead_letters`]; the empty prefix deletes them all) and says how many went.
+    /// Targets are left as they are. A success recorded with [`Store::record_attempt`] deletes
+    /// the learner's dead letter by itself.
+    fn clear_dead_letters(&mut self, prefix: &str) -> Result<u64>;
 }
 
 /// Checks made on a batch item before anything of it is written, the same for both stores, so

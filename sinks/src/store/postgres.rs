@@ -26,17 +26,25 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Row, Statement, Transaction};
 
+use super::dead_letter::{
+    DEAD_LETTER_COLUMNS, UPSERT_DEAD_LETTER, check_new_dead_letter, dead_letter_of, key_range,
+};
 use super::sqlite::checked_prefix;
 use super::targets::{RFC3339_SHAPE, invalid_time, is_rfc3339_shape, secs_to_ms, sql_list};
 use super::{
-    AddOutcome, DueTarget, FAILURE_OUTCOMES, NewSnapshot, NewTarget, RunRecord, RunStart,
-    SUCCESS_OUTCOMES, Snapshot, SnapshotMeta, SourceFreshness, Store, TargetRecord, WriteOutcome,
-    check_new_snapshot,
+    AddOutcome, DeadLetter, DueTarget, FAILURE_OUTCOMES, NewDeadLetter, NewSnapshot, NewTarget,
+    RunRecord, RunStart, SUCCESS_OUTCOMES, Snapshot, SnapshotMeta, SourceFreshness, Store,
+    TargetRecord, WriteOutcome, check_new_snapshot,
 };
 use crate::{Error, LearnerKey, Result};
 
-/// The whole current schema, applied to an empty database schema.
-const SCHEMA: &str = include_str!("schema_postgres.sql");
+/// Schema migrations; migration `i` brings the schema to `schema_version.version = i + 1`, and
+/// says so itself. `schema_postgres.sql` is version 1 whole. A migration, once released, is
+/// never edited: add the next one.
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema_postgres.sql"),
+    include_str!("schema_postgres_v2.sql"),
+];
 
 /// How long to wait for the server to accept a connection, unless the URL sets
 /// `connect_timeout`.
@@ -107,7 +115,7 @@ impl Drop for PostgresStore {
 
 impl PostgresStore {
     /// The schema version this build creates and understands (`schema_version.version`).
-    pub const SCHEMA_VERSION: i32 = 1;
+    pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 
     /// Connects with a libpq-style URL or key=value string (`postgresql://user:pw@host:port/db`;
     /// `?options=-c%20search_path%3Dname` picks a schema). `origin` says where the URL came
@@ -159,11 +167,17 @@ impl PostgresStore {
             .block_on(future)
     }
 
-    /// Creates the tables in an empty schema, or checks the version of existing ones, under an
-    /// advisory lock so that two processes opening an empty database do not both create.
+    /// Creates the tables in an empty schema, or brings existing ones up to
+    /// [`Self::SCHEMA_VERSION`], under an advisory lock so that two processes opening the same
+    /// database do not both migrate it. A newer version than this build knows is refused.
     fn create_schema(&mut self) -> Result<()> {
         let location = self.location.clone();
         let err = |op: &str| pg_err(&location, op);
+        let corrupt = |reason: String| Error::Corrupt {
+            path: PathBuf::from(&location),
+            op: "create schema".to_owned(),
+            reason,
+        };
         let runtime = self.runtime.as_ref().expect("the runtime lives until drop");
         runtime.block_on(async {
             let tx = self
@@ -174,24 +188,24 @@ impl PostgresStore {
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
                 .await
                 .map_err(err("create schema: lock"))?;
-            let exists: bool = tx
-                .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])
-                .await
-                .map_err(err("create schema: look for schema_version"))?
-                .get(0);
-            if !exists {
-                tx.batch_execute(SCHEMA)
+            let read_version = async || -> Result<Option<i32>> {
+                let exists: bool = tx
+                    .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])
                     .await
-                    .map_err(err("create schema from schema_postgres.sql"))?;
-            }
-            let found: Option<i32> = tx
-                .query_opt("SELECT version FROM schema_version", &[])
-                .await
-                .map_err(err("create schema: read schema_version"))?
-                .map(|row| row.get(0));
+                    .map_err(err("create schema: look for schema_version"))?
+                    .get(0);
+                if !exists {
+                    return Ok(Some(0));
+                }
+                Ok(tx
+                    .query_opt("SELECT version FROM schema_version", &[])
+                    .await
+                    .map_err(err("create schema: read schema_version"))?
+                    .map(|row| row.get(0)))
+            };
             let known = Self::SCHEMA_VERSION;
-            match found {
-                Some(v) if v == known => {}
+            let found = read_version().await?;
+            let done = match found {
                 Some(v) if v > known => {
                     return Err(Error::NewerSchema {
                         path: PathBuf::from(&location),
@@ -199,16 +213,24 @@ impl PostgresStore {
                         known: i64::from(known),
                     });
                 }
+                Some(v) if v >= 0 => v as usize,
                 other => {
-                    return Err(Error::Corrupt {
-                        path: PathBuf::from(&location),
-                        op: "create schema".to_owned(),
-                        reason: format!(
-                            "schema_version holds {other:?}; expected {known} (no migration \
-                             from an older version exists yet)"
-                        ),
-                    });
+                    return Err(corrupt(format!(
+                        "schema_version holds {other:?}; expected 0 to {known}"
+                    )));
                 }
+            };
+            // Each migration records its own version in schema_version.
+            for (index, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+                tx.batch_execute(sql)
+                    .await
+                    .map_err(err(&format!("migrate to schema version {}", index + 1)))?;
+            }
+            let now = read_version().await?;
+            if now != Some(known) {
+                return Err(corrupt(format!(
+                    "after migrating, schema_version holds {now:?}; expected {known}"
+                )));
             }
             tx.commit().await.map_err(err("create schema: commit"))
         })
@@ -501,7 +523,7 @@ impl Store for PostgresStore {
                 &[&run_id],
             ))
             .map_err(self.err(&format!("get_run {run_id:?}")))?;
-        Ok(row.as_ref().map(run_record))
+        Ok(row.as_ref().map(run_of))
     }
 
     fn lock_run(&mut self, name: &str) -> Result<()> {
@@ -534,7 +556,7 @@ impl Store for PostgresStore {
                 &[&config_label],
             ))
             .map_err(self.err("unfinished_run"))?;
-        Ok(row.as_ref().map(run_record))
+        Ok(row.as_ref().map(run_of))
     }
 
     fn keys_checked_in(&self, run_id: &str) -> Result<Vec<LearnerKey>> {
@@ -676,22 +698,40 @@ impl Store for PostgresStore {
                 ),
             });
         }
-        let updated = self.execute(
-            &op,
-            "UPDATE target SET last_attempt_at = $2, last_outcome = $3, last_error = $4, \
-             attempts = attempts + 1, \
-             last_success_at = CASE WHEN $5 THEN $2 ELSE last_success_at END \
-             WHERE learner_key = $1",
-            &[&key.as_str(), &at, &outcome, &error, &success],
-        )?;
-        if updated == 0 {
-            return Err(Error::UnknownTarget {
-                path: self.at(),
-                op: "record_attempt".to_owned(),
-                learner_key: key.to_string(),
-            });
-        }
-        Ok(())
+        let path = self.at();
+        let runtime = self.runtime.as_ref().expect("the runtime lives until drop");
+        let client = &mut self.client;
+        runtime.block_on(async {
+            let err = || pg_err(&self.location, &op);
+            let tx = client.transaction().await.map_err(err())?;
+            let updated = tx
+                .execute(
+                    "UPDATE target SET last_attempt_at = $2, last_outcome = $3, \
+                     last_error = $4, attempts = attempts + 1, \
+                     last_success_at = CASE WHEN $5 THEN $2 ELSE last_success_at END \
+                     WHERE learner_key = $1",
+                    &[&key.as_str(), &at, &outcome, &error, &success],
+                )
+                .await
+                .map_err(err())?;
+            if updated == 0 {
+                return Err(Error::UnknownTarget {
+                    path,
+                    op: "record_attempt".to_owned(),
+                    learner_key: key.to_string(),
+                });
+            }
+            // A success ends the learner's run of failures: it is no longer a dead letter.
+            if success {
+                tx.execute(
+                    "DELETE FROM dead_letter WHERE learner_key = $1",
+                    &[&key.as_str()],
+                )
+                .await
+                .map_err(err())?;
+            }
+            tx.commit().await.map_err(err())
+        })
     }
 
     fn request_refresh(&mut self, key: &LearnerKey, at: &str) -> Result<bool> {
@@ -755,10 +795,126 @@ impl Store for PostgresStore {
             })?,
         }))
     }
+
+    fn list_runs(&self, limit: usize) -> Result<Vec<RunRecord>> {
+        self.pg_list_runs(limit)
+    }
+
+    fn record_dead_letter(&mut self, letter: &NewDeadLetter<'_>) -> Result<()> {
+        self.pg_record_dead_letter(letter)
+    }
+
+    fn list_dead_letters(&self, prefix: &str) -> Result<Vec<DeadLetter>> {
+        self.pg_list_dead_letters(prefix)
+    }
+
+    fn clear_dead_letters(&mut self, prefix: &str) -> Result<u64> {
+        self.pg_clear_dead_letters(prefix)
+    }
 }
 
-/// A `run` row, columns in the order the queries above select them.
-fn run_record(row: &tokio_postgres::Row) -> RunRecord {
+/// Dead letters and the run list: the same contract as SQLite's store (`dead_letter.rs`,
+/// `sqlite.rs`), on PostgreSQL.
+impl PostgresStore {
+    fn pg_list_runs(&self, limit: usize) -> Result<Vec<RunRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // Only text of the RFC 3339 shape is cast (a cast of anything else would fail the whole
+        // query); the rest sorts last, as SQLite's julianday() leaves it NULL.
+        let rows = self
+            .block_on(self.client.query(
+                "SELECT run_id, started_at, config_label, finished_at, outcome, summary_json \
+                 FROM run ORDER BY CASE WHEN started_at ~ \
+                 '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$' \
+                 THEN started_at::timestamptz END DESC NULLS LAST, run_id DESC LIMIT $1",
+                &[&limit],
+            ))
+            .map_err(self.err("list_runs"))?;
+        Ok(rows.iter().map(run_of).collect())
+    }
+
+    fn pg_record_dead_letter(&mut self, letter: &NewDeadLetter<'_>) -> Result<()> {
+        let op = format!("record_dead_letter (learner {})", letter.learner_key);
+        self.time_ms(&op, "failed_at", letter.failed_at)?;
+        check_new_dead_letter(letter).map_err(|(field, reason)| Error::InvalidTargetInput {
+            path: self.at(),
+            op: op.clone(),
+            field,
+            reason,
+        })?;
+        // The foreign key would refuse an unknown run too, but without saying which.
+        let run = self
+            .block_on(
+                self.client
+                    .query_opt("SELECT 1 FROM run WHERE run_id = $1", &[&letter.run_id]),
+            )
+            .map_err(self.err(&op))?;
+        if run.is_none() {
+            return Err(Error::UnknownRun {
+                path: self.at(),
+                op,
+                run_id: letter.run_id.to_owned(),
+            });
+        }
+        self.execute(
+            &op,
+            UPSERT_DEAD_LETTER,
+            &[
+                &letter.learner_key.as_str(),
+                &letter.source,
+                &letter.phase,
+                &letter.error_class,
+                &letter.failed_at,
+                &letter.error,
+                &letter.run_id,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn pg_list_dead_letters(&self, prefix: &str) -> Result<Vec<DeadLetter>> {
+        let op = "list_dead_letters";
+        let (lower, upper) = key_range(prefix)?;
+        let rows = self
+            .block_on(self.client.query(
+                &format!(
+                    "SELECT {DEAD_LETTER_COLUMNS} FROM dead_letter \
+                     WHERE learner_key >= $1 AND learner_key < $2 ORDER BY learner_key"
+                ),
+                &[&lower, &upper],
+            ))
+            .map_err(self.err(op))?;
+        let at = self.at();
+        rows.iter()
+            .map(|row| {
+                let attempts: i32 = row.get(4);
+                let raw = (
+                    row.get(0),
+                    row.get(1),
+                    row.get(2),
+                    row.get(3),
+                    i64::from(attempts),
+                    row.get(5),
+                    row.get(6),
+                    row.get(7),
+                    row.get(8),
+                );
+                dead_letter_of(raw, &at, op)
+            })
+            .collect()
+    }
+
+    fn pg_clear_dead_letters(&mut self, prefix: &str) -> Result<u64> {
+        let (lower, upper) = key_range(prefix)?;
+        self.execute(
+            "clear_dead_letters",
+            "DELETE FROM dead_letter WHERE learner_key >= $1 AND learner_key < $2",
+            &[&lower, &upper],
+        )
+    }
+}
+
+/// Reads `run_id, started_at, config_label, finished_at, outcome, summary_json`, in order.
+fn run_of(row: &Row) -> RunRecord {
     RunRecord {
         run_id: row.get(0),
         started_at: row.get(1),
@@ -782,6 +938,7 @@ struct Prepared {
     upsert_detail: Statement,
     delete_detail: Statement,
     refresh_target: Statement,
+    clear_dead_letter: Statement,
 }
 
 impl Prepared {
@@ -833,6 +990,7 @@ impl Prepared {
             .await?,
             delete_detail: prepare("DELETE FROM snapshot_detail WHERE learner_key = $1").await?,
             refresh_target: prepare(super::REFRESH_TARGET_POSTGRES).await?,
+            clear_dead_letter: prepare("DELETE FROM dead_letter WHERE learner_key = $1").await?,
         })
     }
 }
@@ -941,6 +1099,10 @@ impl BatchWriter<'_, '_> {
             .execute(&st.refresh_target, &[&key, &s.generated_date])
             .await
             .map_err(self.err("mark target refreshed"))?;
+        self.tx
+            .execute(&st.clear_dead_letter, &[&key])
+            .await
+            .map_err(self.err("clear dead letter"))?;
         Ok(outcome)
     }
 

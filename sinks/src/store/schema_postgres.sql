@@ -1,7 +1,8 @@
--- Rikastin snapshot cache on PostgreSQL: the whole current schema in one file (PostgresStore
--- applies it to an empty schema and records the version in schema_version; docs/cache.md shows
--- it). The tables and their meaning are those of the SQLite cache (schema.sql to schema_v4.sql),
--- so the same contract holds for both. Learners appear only as learner keys, never identity codes.
+-- Rikastin snapshot cache on PostgreSQL, schema version 1: the SQLite cache's schema.sql to
+-- schema_v4.sql in one file. PostgresStore applies it to an empty schema, then each migration
+-- after it (schema_postgres_v2.sql, ...), and records the version in schema_version;
+-- docs/cache.md shows them. The tables and their meaning are those of the SQLite cache, so the
+-- same contract holds for both. Learners appear only as learner keys, never identity codes.
 --
 -- Timestamps are kept as the RFC 3339 text the caller gave (the store's own clock writes
 -- 2025-01-31T12:00:00.000Z), so they read back byte for byte on both stores; the store compares

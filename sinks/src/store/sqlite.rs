@@ -14,8 +14,8 @@ use flate2::write::GzEncoder;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use super::{
-    AddOutcome, DueTarget, NewSnapshot, NewTarget, RunRecord, RunStart, Snapshot, SnapshotMeta,
-    SourceFreshness, TargetRecord, WriteOutcome,
+    AddOutcome, DeadLetter, DueTarget, NewDeadLetter, NewSnapshot, NewTarget, RunRecord, RunStart,
+    Snapshot, SnapshotMeta, SourceFreshness, TargetRecord, WriteOutcome,
 };
 use crate::key::is_lower_hex;
 use crate::{Error, LearnerKey, Result};
@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v2.sql"),
     include_str!("schema_v3.sql"),
     include_str!("schema_v4.sql"),
+    include_str!("schema_v5.sql"),
 ];
 
 /// How long a writer waits for another process's lock before giving up.
@@ -410,6 +411,23 @@ impl SqliteStore {
             .map_err(self.err(&format!("get_run {run_id:?}")))
     }
 
+    /// The latest `limit` runs, newest first (see [`super::Store::list_runs`]).
+    pub fn list_runs(&self, limit: usize) -> Result<Vec<RunRecord>> {
+        let op = "list_runs";
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // julianday() compares instants whatever the offset, and is NULL for text that is not a
+        // time, which sorts last in a descending order.
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT run_id, started_at, config_label, finished_at, outcome, summary_json \
+                 FROM run ORDER BY julianday(started_at) DESC, run_id DESC LIMIT ?1",
+            )
+            .map_err(self.err(op))?;
+        let rows = stmt.query_map([limit], read_run).map_err(self.err(op))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err(op))
+    }
+
     fn sources_of(&self, key: &LearnerKey, op: &str) -> Result<Vec<SourceFreshness>> {
         let mut stmt = self
             .conn
@@ -515,6 +533,13 @@ impl BatchWriter<'_, '_> {
                 params![s.learner_key.as_str(), s.generated_date],
             )
             .map_err(self.err("mark target refreshed"))?;
+        // And it ends the learner's dead letter, as `record_attempt` with `ok` does.
+        self.tx
+            .execute(
+                "DELETE FROM dead_letter WHERE learner_key = ?1",
+                [s.learner_key.as_str()],
+            )
+            .map_err(self.err("clear dead letter"))?;
         Ok(())
     }
 
@@ -869,5 +894,21 @@ impl super::Store for SqliteStore {
 
     fn get_target(&self, key: &LearnerKey) -> Result<Option<TargetRecord>> {
         SqliteStore::get_target(self, key)
+    }
+
+    fn list_runs(&self, limit: usize) -> Result<Vec<RunRecord>> {
+        SqliteStore::list_runs(self, limit)
+    }
+
+    fn record_dead_letter(&mut self, letter: &NewDeadLetter<'_>) -> Result<()> {
+        SqliteStore::record_dead_letter(self, letter)
+    }
+
+    fn list_dead_letters(&self, prefix: &str) -> Result<Vec<DeadLetter>> {
+        SqliteStore::list_dead_letters(self, prefix)
+    }
+
+    fn clear_dead_letters(&mut self, prefix: &str) -> Result<u64> {
+        SqliteStore::clear_dead_letters(self, prefix)
     }
 }

@@ -233,7 +233,8 @@ impl SqliteStore {
     /// Records a refresh attempt of target `key` at `at`. `outcome` is one of
     /// [`Self::SUCCESS_OUTCOMES`] (which also sets `last_success_at`) or
     /// [`Self::FAILURE_OUTCOMES`]. `error` must already be redacted (`rikastin_sources::redact`):
-    /// the store keeps it as given.
+    /// the store keeps it as given. A success also deletes the learner's dead letter, in the same
+    /// transaction.
     pub fn record_attempt(
         &mut self,
         key: &LearnerKey,
@@ -257,8 +258,12 @@ impl SqliteStore {
                 ),
             });
         }
-        let updated = self
+        let path = self.path.clone();
+        let tx = self
             .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql_err(&path, &op))?;
+        let updated = tx
             .execute(
                 "UPDATE target SET last_attempt_at = ?2, last_outcome = ?3, last_error = ?4, \
                  attempts = attempts + 1, \
@@ -266,15 +271,23 @@ impl SqliteStore {
                  WHERE learner_key = ?1",
                 params![key.as_str(), at, outcome, error, success],
             )
-            .map_err(self.err(&op))?;
+            .map_err(sql_err(&path, &op))?;
         if updated == 0 {
             return Err(Error::UnknownTarget {
-                path: self.path.clone(),
+                path,
                 op: "record_attempt".to_owned(),
                 learner_key: key.to_string(),
             });
         }
-        Ok(())
+        // A success ends the learner's run of failures: it is no longer a dead letter.
+        if success {
+            tx.execute(
+                "DELETE FROM dead_letter WHERE learner_key = ?1",
+                [key.as_str()],
+            )
+            .map_err(sql_err(&path, &op))?;
+        }
+        tx.commit().map_err(sql_err(&path, &op))
     }
 
     /// Asks that target `key` be refreshed by the next run, at `at` (the read API's
@@ -350,7 +363,7 @@ impl SqliteStore {
 
     /// Checks that `value` is an RFC 3339 timestamp and returns its Unix time in milliseconds.
     /// The value is not echoed: the caller may have passed the wrong string.
-    fn time_ms(&self, op: &str, field: &'static str, value: &str) -> Result<i64> {
+    pub(super) fn time_ms(&self, op: &str, field: &'static str, value: &str) -> Result<i64> {
         let invalid = |reason: &str| invalid_time(self.path.clone(), op, field, reason);
         if !is_rfc3339_shape(value) {
             return Err(invalid(&format!(

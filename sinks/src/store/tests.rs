@@ -260,7 +260,12 @@ fn cache_doc_shows_the_schema_unchanged() {
         ("schema_v2.sql", include_str!("schema_v2.sql")),
         ("schema_v3.sql", include_str!("schema_v3.sql")),
         ("schema_v4.sql", include_str!("schema_v4.sql")),
+        ("schema_v5.sql", include_str!("schema_v5.sql")),
         ("schema_postgres.sql", include_str!("schema_postgres.sql")),
+        (
+            "schema_postgres_v2.sql",
+            include_str!("schema_postgres_v2.sql"),
+        ),
     ] {
         assert!(
             doc.contains(&format!("```sql\n{schema}```")),
@@ -335,9 +340,21 @@ fn version_1_file_is_migrated_and_keeps_its_snapshots() {
     store
         .add_targets(&[plain_target(&k, "2025-01-01T00:00:00Z")])
         .unwrap();
+    store
+        .record_dead_letter(&NewDeadLetter {
+            learner_key: &k,
+            source: "virta",
+            phase: "fetch",
+            error_class: "exhausted",
+            error: "virta: 503",
+            failed_at: "2025-01-01T00:00:00Z",
+            run_id: "r0",
+        })
+        .unwrap();
     drop(store);
-    let store = SqliteStore::open(&cache.path).expect("reopen at version 2");
+    let store = SqliteStore::open(&cache.path).expect("reopen at the new version");
     assert_eq!(store.count_targets().unwrap(), 1);
+    assert_eq!(store.list_dead_letters("").unwrap().len(), 1);
     assert_eq!(
         store
             .get_snapshot(&k)
