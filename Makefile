@@ -5,7 +5,7 @@ RIKASTIN := target/debug/rikastin
 # The document transcript-png renders: the largest golden file (79 results, VIRTA and KOSKI).
 ELMO ?= tests/golden/fc1664abafeb38acf862e20c71b4b1d85f5de78c2432c7a3d5ab656462006aaa.xml
 
-.PHONY: build run run-live test lint fmt data clean help bench-extract bench-serve serve transcript-png crash-test
+.PHONY: build run run-live test lint fmt data clean help bench-extract bench-serve serve transcript-png fuzz crash-test
 
 help:            ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -40,6 +40,21 @@ transcript-png:  ## render the PDF transcript of the largest golden document to 
 	pdftoppm -png -r 80 var/transcript/transcript-fi.pdf var/transcript/fi
 	pdftoppm -png -r 80 var/transcript/transcript-en.pdf var/transcript/en
 	@ls var/transcript/*.png
+
+# The fuzz targets (fuzz/, docs/fuzzing.md) and how long each runs. cargo-fuzz wants nightly
+# flags; RUSTC_BOOTSTRAP=1 lets the stable toolchain take them. FUZZ_SANITIZER=none if ASAN will
+# not link; FUZZ_ARGS goes to libFuzzer (e.g. FUZZ_ARGS=-jobs=2).
+FUZZ_TARGETS ?= virta_parse koski_parse catalogue_read mappings_load elmo_read
+FUZZ_SECONDS ?= 600
+FUZZ_SANITIZER ?= address
+FUZZ_ARGS ?=
+
+fuzz:            ## run each fuzz target for FUZZ_SECONDS (default 600) from seeds in data/ and ../shared (needs: cargo install cargo-fuzz)
+	SHARED=$(SHARED) fuzz/seed-corpora
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -s $(FUZZ_SANITIZER) $$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_ARGS) || exit 1; \
+	done
 
 crash-test:      ## kill -9 a live run at 20 random points; the cache stays whole and the resumed run finishes (CI runs 3)
 	$(CARGO) build --workspace --bins
