@@ -1125,16 +1125,19 @@ fn report_coverage(config_path: &Path, out: &Path) -> Result<ExitCode> {
 
 /// A learner key from a full key or a unique prefix of one.
 fn find_learner(store: &dyn Store, learner: &str) -> Result<rikastin_sinks::LearnerKey> {
+    // Echoed only redacted: someone may paste an identity code here, and one with the century
+    // sign A can be all hex digits.
+    let shown = rikastin_sources::redact(learner);
     if learner.len() < 4 || !learner.bytes().all(|b| b.is_ascii_hexdigit()) {
         bail!(
-            "{learner:?} is not a learner key: give at least 4 hex digits of one (see `rikastin list`)"
+            "{shown:?} is not a learner key: give at least 4 hex digits of one (see `rikastin list`)"
         );
     }
     let keys = store.find_keys(&learner.to_ascii_lowercase(), 2)?;
     match keys.as_slice() {
-        [] => bail!("no learner with a key starting {learner} in the cache"),
+        [] => bail!("no learner with a key starting {shown} in the cache"),
         [one] => Ok(one.clone()),
-        _ => bail!("{learner} is the start of more than one learner key; give more digits"),
+        _ => bail!("{shown} is the start of more than one learner key; give more digits"),
     }
 }
 

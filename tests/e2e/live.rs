@@ -779,3 +779,65 @@ fn killed_runs_leave_a_consistent_cache_and_the_resumed_run_finishes() {
         0
     );
 }
+
+/// Issue 6, personal data: every command an operator runs against a live cache, at trace
+/// level, with failures in it, prints no identity code of any target.
+#[test]
+fn no_command_prints_an_identity_code_even_at_trace_level() {
+    let hetu = hetu_of(&format!("{HELSINKI}.xml"));
+    let standin = standin_over(&embedded_virta(), None).identity_fault(IdentityFault::always(
+        Service::Virta,
+        hetu.clone(),
+        Fault::ClientFault,
+    ));
+    let pace = Pace {
+        batch_size: 50,
+        ..BRISK
+    };
+    let live = Live::start(standin, &pace, false);
+    let csv = repo().join("data/targets.csv");
+    let codes: Vec<String> = identities(&csv)
+        .into_iter()
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(codes.len(), 24);
+    let traced = |args: &[&str]| {
+        let out = Command::new(rikastin_tests::binary())
+            .args(args)
+            .arg("--config")
+            .arg(live.path("pipeline.yaml"))
+            .current_dir(live.dir.path())
+            .env("RIKASTIN_LOG", "trace")
+            .output()
+            .expect("run rikastin");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        let leaked = codes.iter().filter(|c| text.contains(c.as_str())).count();
+        assert_eq!(
+            leaked,
+            0,
+            "`rikastin {}` printed identity codes",
+            args.join(" ")
+        );
+        text
+    };
+    traced(&["targets", "add", csv.to_str().unwrap()]);
+    traced(&["run"]);
+    traced(&["targets", "status"]);
+    traced(&["deadletter", "list"]);
+    traced(&["deadletter", "list", "--json"]);
+    traced(&["runs", "list"]);
+    traced(&["list"]);
+    traced(&["show", &HELSINKI[..12]]);
+    traced(&["deadletter", "retry", "--all"]);
+    // A lookalike given on the command line is not echoed back either.
+    traced(&["show", &codes[1]]);
+    let report = live.path("report.json");
+    traced(&["run", "--report-json", report.to_str().unwrap()]);
+    let json = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(
+        codes.iter().filter(|c| json.contains(c.as_str())).count(),
+        0,
+        "the JSON report holds identity codes"
+    );
+}
