@@ -72,6 +72,10 @@ enum Cmd {
         /// over HTTP only. One run per shard and cache at a time (exit 4 otherwise).
         #[arg(long, value_name = "INDEX/COUNT")]
         shard: Option<rikastin::run::Shard>,
+        /// After the run, write its counts and timings in Prometheus text format to FILE
+        /// (atomically), for node_exporter's textfile collector. No learner key or identity.
+        #[arg(long, value_name = "FILE")]
+        metrics_textfile: Option<PathBuf>,
     },
     /// Print a learner's stored ELMO document (unsigned). LEARNER is a learner key or a
     /// unique prefix of one (see `rikastin list`).
@@ -344,12 +348,14 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             report_json,
             allow_empty,
             shard,
+            metrics_textfile,
         } => run(
             &config,
             now.as_deref(),
             report_json.as_deref(),
             allow_empty,
             shard,
+            metrics_textfile.as_deref(),
         ),
         Cmd::Show { learner, config } => show(&config, &learner),
         Cmd::List { config } => list(&config),
@@ -628,6 +634,7 @@ fn run(
     report_json: Option<&Path>,
     allow_empty: bool,
     shard: Option<Shard>,
+    metrics_textfile: Option<&Path>,
 ) -> Result<ExitCode> {
     // Everything that can be checked without reading a record is checked first (invariant 6).
     let config = Config::load(config_path)?;
@@ -742,6 +749,14 @@ fn run(
     if let Some(path) = report_json {
         let json = serde_json::to_vec_pretty(&summary)?;
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = metrics_textfile {
+        let finished = chrono::Utc::now().timestamp().max(0) as u64;
+        rikastin::run::metrics::write_atomically(
+            path,
+            &rikastin::run::metrics::textfile(&summary, finished),
+        )
+        .with_context(|| format!("--metrics-textfile {}", path.display()))?;
     }
     print_summary(&summary, &config);
     if let Some(why) = &summary.stopped {

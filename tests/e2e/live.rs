@@ -833,7 +833,29 @@ fn no_command_prints_an_identity_code_even_at_trace_level() {
     // A lookalike given on the command line is not echoed back either.
     traced(&["show", &codes[1]]);
     let report = live.path("report.json");
-    traced(&["run", "--report-json", report.to_str().unwrap()]);
+    let metrics = live.path("rikastin.prom");
+    traced(&[
+        "run",
+        "--report-json",
+        report.to_str().unwrap(),
+        "--metrics-textfile",
+        metrics.to_str().unwrap(),
+    ]);
+    // The retried dead letter fails again; the other 23 are unchanged.
+    let prom = std::fs::read_to_string(&metrics).unwrap();
+    for line in [
+        "rikastin_run_failed_learners 1",
+        "rikastin_run_learners{outcome=\"unchanged\"} 23",
+    ] {
+        assert!(
+            prom.lines().any(|l| l == line),
+            "missing `{line}` in\n{prom}"
+        );
+    }
+    assert_eq!(
+        codes.iter().filter(|c| prom.contains(c.as_str())).count(),
+        0
+    );
     let json = std::fs::read_to_string(&report).unwrap();
     assert_eq!(
         codes.iter().filter(|c| json.contains(c.as_str())).count(),

@@ -9,6 +9,7 @@
 //! learner's old snapshot stays as it was, and a live run marks it stale.
 
 pub mod live;
+pub mod metrics;
 pub mod recorded;
 
 use std::collections::BTreeMap;
