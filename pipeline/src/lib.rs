@@ -10,6 +10,7 @@ pub mod explain;
 pub mod learners;
 pub mod mapping;
 pub mod ops;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod targets;

@@ -22,13 +22,26 @@ use rikastin_sources::{RecordedFolder, redact};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  done: every learner was written or unchanged; the file is clean
-  1  done, but some learners failed (see the summary); the file has errors
+  0  done: every learner was written or unchanged, or fewer failed than
+     --max-failed allows; the file is clean
+  1  done, but more learners failed than --max-failed allows (default: none;
+     see the summary and `rikastin deadletter list`); the file has errors
   2  could not do the job: bad configuration, unreadable input, cache error,
      or a run that wrote nothing (unless --allow-empty)
   3  a source refused our credentials (HTTP 401/403): the run stopped at once;
      the message names the credential to fix
-  4  another run holds this cache's lock for the same shard: nothing was done";
+  4  another run holds this cache's lock for the same shard: nothing was done
+  5  the plan changes more snapshots than --max-changes allows: nothing was
+     written (`rikastin plan` lists them; --confirm-changes runs anyway)
+  6  a source was unavailable: every learner's request to it ran out of
+     retries, and no snapshot was written";
+
+const PLAN_EXIT_CODES: &str = "\
+Exit codes:
+  0  planned; nothing was written (whether or not anything would change)
+  1  planned, but some learners failed to build (see the summary)
+  2  could not plan: bad configuration, unreadable input, or a cache error
+  3  a source refused our credentials (HTTP 401/403)";
 
 const OPS_EXIT_CODES: &str = "\
 Exit codes:
@@ -53,29 +66,24 @@ enum Cmd {
     /// sources are recorded folders, or for the due targets (see `targets add`) when they are
     /// HTTP services.
     #[command(after_help = EXIT_CODES)]
-    Run {
+    Run(RunArgs),
+    /// Build every snapshot a run would, compare each with the stored one and print what would
+    /// change, per learner (results added, removed or changed; grades; texts) and in total.
+    /// Writes nothing to the cache. The same as `run --dry-run`.
+    #[command(after_help = PLAN_EXIT_CODES)]
+    Plan {
         /// The pipeline configuration.
         #[arg(long, default_value = "data/pipeline.yaml")]
         config: PathBuf,
-        /// generatedDate for this run (xs:dateTime with a zone); default: now, in UTC.
-        /// Same inputs and the same --now give byte-identical documents.
+        /// generatedDate to build with (it never counts as a change).
         #[arg(long)]
         now: Option<String>,
-        /// Also write the full run report, per learner, as JSON to this file.
-        #[arg(long)]
-        report_json: Option<PathBuf>,
-        /// Exit 0 even when the run produced no snapshot at all.
-        #[arg(long)]
-        allow_empty: bool,
-        /// Refresh only shard INDEX of COUNT of the targets (e.g. 0/4, 0-based), split by a
-        /// stable hash of the learner key, so that COUNT processes cover every target once. Runs
-        /// over HTTP only. One run per shard and cache at a time (exit 4 otherwise).
+        /// Plan only shard INDEX of COUNT of the targets (runs over HTTP).
         #[arg(long, value_name = "INDEX/COUNT")]
         shard: Option<rikastin::run::Shard>,
-        /// After the run, write its counts and timings in Prometheus text format to FILE
-        /// (atomically), for node_exporter's textfile collector. No learner key or identity.
+        /// Also write the plan, every learner and change, as JSON to this file.
         #[arg(long, value_name = "FILE")]
-        metrics_textfile: Option<PathBuf>,
+        json: Option<PathBuf>,
     },
     /// Print a learner's stored ELMO document (unsigned). LEARNER is a learner key or a
     /// unique prefix of one (see `rikastin list`).
@@ -326,6 +334,49 @@ enum MappingsCmd {
     },
 }
 
+/// `rikastin run`: what to build, and when the run counts as failed.
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The pipeline configuration.
+    #[arg(long, default_value = "data/pipeline.yaml")]
+    config: PathBuf,
+    /// generatedDate for this run (xs:dateTime with a zone); default: now, in UTC.
+    /// Same inputs and the same --now give byte-identical documents.
+    #[arg(long)]
+    now: Option<String>,
+    /// Also write the full run report, per learner, as JSON to this file.
+    #[arg(long)]
+    report_json: Option<PathBuf>,
+    /// Exit 0 even when the run produced no snapshot at all.
+    #[arg(long)]
+    allow_empty: bool,
+    /// Refresh only shard INDEX of COUNT of the targets (e.g. 0/4, 0-based), split by a
+    /// stable hash of the learner key, so that COUNT processes cover every target once. Runs
+    /// over HTTP only. One run per shard and cache at a time (exit 4 otherwise).
+    #[arg(long, value_name = "INDEX/COUNT")]
+    shard: Option<rikastin::run::Shard>,
+    /// After the run, write its counts and timings in Prometheus text format to FILE
+    /// (atomically), for node_exporter's textfile collector. No learner key or identity.
+    #[arg(long, value_name = "FILE")]
+    metrics_textfile: Option<PathBuf>,
+    /// Write nothing: print what the run would change, as `rikastin plan` does.
+    #[arg(long)]
+    dry_run: bool,
+    /// Plan first, and write nothing if the run would change more than N stored snapshots
+    /// (exit 5). New learners' first snapshots replace nothing and are not counted. Over
+    /// HTTP the sources are asked twice, once for the plan and once for the run.
+    #[arg(long, value_name = "N")]
+    max_changes: Option<usize>,
+    /// Run even when the plan changes more than --max-changes snapshots.
+    #[arg(long, requires = "max_changes")]
+    confirm_changes: bool,
+    /// How many failed learners the run tolerates before it exits 1: a count (`10`) or a share
+    /// of the learners it tried (`0.5%`). Failed learners are in the summary and the dead
+    /// letters either way.
+    #[arg(long, value_name = "N|P%", default_value = "0")]
+    max_failed: rikastin::run::FailureThreshold,
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("RIKASTIN_LOG"))
@@ -342,21 +393,13 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Cmd::Run {
+        Cmd::Run(args) => run(&args),
+        Cmd::Plan {
             config,
             now,
-            report_json,
-            allow_empty,
             shard,
-            metrics_textfile,
-        } => run(
-            &config,
-            now.as_deref(),
-            report_json.as_deref(),
-            allow_empty,
-            shard,
-            metrics_textfile.as_deref(),
-        ),
+            json,
+        } => plan(&config, now.as_deref(), shard, json.as_deref()),
         Cmd::Show { learner, config } => show(&config, &learner),
         Cmd::List { config } => list(&config),
         Cmd::Lint { file } => lint(&file),
@@ -628,15 +671,16 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-fn run(
-    config_path: &Path,
-    now: Option<&str>,
-    report_json: Option<&Path>,
-    allow_empty: bool,
-    shard: Option<Shard>,
-    metrics_textfile: Option<&Path>,
-) -> Result<ExitCode> {
-    // Everything that can be checked without reading a record is checked first (invariant 6).
+/// What `run` and `plan` load before the first record is read (invariant 6).
+struct Prepared {
+    config: Config,
+    mappings: Mappings,
+    secret: LearnerSecret,
+    now: elmo::DateTime,
+    live: bool,
+}
+
+fn prepare(config_path: &Path, now: Option<&str>, shard: Option<Shard>) -> Result<Prepared> {
     let config = Config::load(config_path)?;
     let mappings = Mappings::load(&config.mappings)?;
     let secret = load_secret(&config)?;
@@ -655,6 +699,35 @@ fn run(
             config.file.display()
         );
     }
+    Ok(Prepared {
+        config,
+        mappings,
+        secret,
+        now,
+        live,
+    })
+}
+
+fn new_run_id() -> String {
+    format!(
+        "{}-{:05}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+        std::process::id() % 100_000
+    )
+}
+
+fn run(args: &RunArgs) -> Result<ExitCode> {
+    if args.dry_run {
+        return plan(&args.config, args.now.as_deref(), args.shard, None);
+    }
+    let shard = args.shard;
+    let Prepared {
+        config,
+        mappings,
+        secret,
+        now,
+        live,
+    } = prepare(&args.config, args.now.as_deref(), shard)?;
     let mut store = config.cache.open()?;
     match store.lock_run(&Shard::lock_name(shard)) {
         Err(e @ rikastin_sinks::Error::Locked { .. }) => {
@@ -689,16 +762,40 @@ fn run(
                 .with_context(|| format!("run {}: started_at {:?}", run.run_id, run.started_at))?;
             (run.run_id, now, Some(done.into_iter().collect()))
         }
-        None => {
-            let run_id = format!(
-                "{}-{:05}",
-                chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
-                std::process::id() % 100_000
-            );
-            (run_id, now, None)
-        }
+        None => (new_run_id(), now, None),
     };
-    let enrichment = load_enrichment(&config, &mappings)?;
+    let enrichment = std::sync::Arc::new(load_enrichment(&config, &mappings)?);
+    let mappings = std::sync::Arc::new(mappings);
+    if let Some(limit) = args.max_changes.filter(|_| !args.confirm_changes) {
+        // The guard's plan reads the cache through a second handle; the lock stays held.
+        let job = Job {
+            config_label: config_label.clone(),
+            enrichment: enrichment.clone(),
+            mappings: mappings.clone(),
+            secret: secret.clone(),
+            store: config.cache.open()?,
+            now: now.clone(),
+            run_id: run_id.clone(),
+            learner_detail: false,
+            shard,
+            resumed: resumed.clone(),
+            dry_run: true,
+        };
+        let planned = execute(job, &config, &secret)?;
+        if let Some(why) = &planned.stopped {
+            eprintln!("rikastin: the plan stopped: {why}");
+            return Ok(ExitCode::from(3));
+        }
+        if planned.updated > limit {
+            print!("{}", rikastin::plan::render(&planned.plan, 20));
+            eprintln!(
+                "rikastin: the run would change {} stored snapshots, more than --max-changes {limit}; \
+                 nothing was written. `rikastin plan` lists every change; --confirm-changes runs anyway",
+                planned.updated
+            );
+            return Ok(ExitCode::from(5));
+        }
+    }
     let job = Job {
         config_label,
         enrichment,
@@ -707,10 +804,115 @@ fn run(
         store,
         now,
         run_id,
-        learner_detail: report_json.is_some(),
+        learner_detail: args.report_json.is_some(),
         shard,
         resumed,
+        dry_run: false,
     };
+    let summary = execute(job, &config, &secret)?;
+    if let Some(path) = &args.report_json {
+        let json = serde_json::to_vec_pretty(&summary)?;
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.metrics_textfile {
+        let finished = chrono::Utc::now().timestamp().max(0) as u64;
+        rikastin::run::metrics::write_atomically(
+            path,
+            &rikastin::run::metrics::textfile(&summary, finished),
+        )
+        .with_context(|| format!("--metrics-textfile {}", path.display()))?;
+    }
+    print_summary(&summary, &config);
+    if let Some(why) = &summary.stopped {
+        eprintln!("rikastin: the run stopped: {why}");
+        return Ok(ExitCode::from(3));
+    }
+    if summary.source_unavailable() {
+        eprintln!(
+            "rikastin: a source was unavailable: every request ran out of retries and no snapshot was written"
+        );
+        return Ok(ExitCode::from(6));
+    }
+    if summary.learners == 0 && !args.allow_empty {
+        eprintln!(
+            "rikastin: the run produced no snapshot (DESIGN.md invariant 4); pass --allow-empty if that is expected"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let tried = summary.learners + summary.failures.len();
+    Ok(if args.max_failed.allows(summary.failures.len(), tried) {
+        if !summary.failures.is_empty() {
+            eprintln!(
+                "rikastin: {} of {tried} learners failed, within --max-failed {}",
+                summary.failures.len(),
+                args.max_failed
+            );
+        }
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `rikastin plan` and `run --dry-run`: the run without a single write.
+fn plan(
+    config_path: &Path,
+    now: Option<&str>,
+    shard: Option<Shard>,
+    json: Option<&Path>,
+) -> Result<ExitCode> {
+    let Prepared {
+        config,
+        mappings,
+        secret,
+        now,
+        ..
+    } = prepare(config_path, now, shard)?;
+    let store = config.cache.open()?;
+    let config_label = config.file.display().to_string();
+    let enrichment = load_enrichment(&config, &mappings)?;
+    let job = Job {
+        config_label,
+        enrichment: enrichment.into(),
+        mappings: mappings.into(),
+        secret: secret.clone(),
+        store,
+        now,
+        run_id: "plan".into(),
+        learner_detail: false,
+        shard,
+        resumed: None,
+        dry_run: true,
+    };
+    let summary = execute(job, &config, &secret)?;
+    if let Some(path) = json {
+        let json = serde_json::to_vec_pretty(&summary)?;
+        std::fs::write(path, json).with_context(|| format!("--json {}", path.display()))?;
+    }
+    print!("{}", rikastin::plan::render(&summary.plan, usize::MAX));
+    print_summary(&summary, &config);
+    println!(
+        "plan: {} snapshots would change ({} created, {} updated), {} unchanged, {} learners failed; nothing was written",
+        summary.created + summary.updated,
+        summary.created,
+        summary.updated,
+        summary.unchanged,
+        summary.failures.len()
+    );
+    if let Some(why) = &summary.stopped {
+        eprintln!("rikastin: the plan stopped: {why}");
+        return Ok(ExitCode::from(3));
+    }
+    Ok(if summary.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Runs the job over the configured sources: the recorded folders, or the due targets over
+/// HTTP.
+fn execute(job: Job, config: &Config, secret: &LearnerSecret) -> Result<Summary> {
     let tty = std::io::stderr().is_terminal();
     let progress = |what: &'static str| {
         move |done: usize, total: usize| {
@@ -722,7 +924,7 @@ fn run(
             }
         }
     };
-    let summary = match &config.virta {
+    Ok(match &config.virta {
         Transport::Recorded(dir) => {
             let in_config = |key: &str| format!("{key} in {}", config.file.display());
             let virta = RecordedFolder::open(dir)
@@ -738,41 +940,13 @@ fn run(
             job.run_recorded(Recorded { virta, koski }, progress("recordings"))?
         }
         Transport::Http { .. } => {
-            let live = live_sources(&config, &secret)?;
+            let live = live_sources(config, secret)?;
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .context("starting the async runtime")?
                 .block_on(job.run_live(live, progress("targets")))?
         }
-    };
-    if let Some(path) = report_json {
-        let json = serde_json::to_vec_pretty(&summary)?;
-        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
-    }
-    if let Some(path) = metrics_textfile {
-        let finished = chrono::Utc::now().timestamp().max(0) as u64;
-        rikastin::run::metrics::write_atomically(
-            path,
-            &rikastin::run::metrics::textfile(&summary, finished),
-        )
-        .with_context(|| format!("--metrics-textfile {}", path.display()))?;
-    }
-    print_summary(&summary, &config);
-    if let Some(why) = &summary.stopped {
-        eprintln!("rikastin: the run stopped: {why}");
-        return Ok(ExitCode::from(3));
-    }
-    if summary.learners == 0 && !allow_empty {
-        eprintln!(
-            "rikastin: the run produced no snapshot (DESIGN.md invariant 4); pass --allow-empty if that is expected"
-        );
-        return Ok(ExitCode::from(2));
-    }
-    Ok(if summary.failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
     })
 }
 
@@ -948,6 +1122,11 @@ fn print_summary(s: &Summary, config: &Config) {
             out,
             "  stale            {:>7}   (old snapshot kept, a source failed)",
             s.stale
+        );
+        let _ = writeln!(
+            out,
+            "  partial          {:>7}   (new learner stored from partial answers, still a dead letter)",
+            s.partial
         );
     } else {
         let _ = writeln!(

@@ -516,6 +516,117 @@ fn a_learner_whose_source_failed_keeps_the_previous_snapshot_marked_stale() {
     assert_eq!(stale, None);
 }
 
+/// KOSKI down for a learner who has no snapshot yet: the snapshot is built from VIRTA's answer
+/// and says it is partial, in the cache and in the document; the learner stays a dead letter,
+/// due again, until KOSKI answers and a full document replaces it.
+#[test]
+fn a_new_learner_whose_koski_request_failed_is_stored_partial_then_completed() {
+    // The first learner of data/targets.csv: VIRTA and KOSKI both have records of them.
+    let oid = "1.2.246.562.24.76819478047";
+    let koski = repo().join("data/recorded/koski/oppija");
+    let mut live = Live::start(
+        standin_over(&embedded_virta(), Some(&koski)).identity_fault(IdentityFault::always(
+            Service::Koski,
+            oid,
+            Fault::Unavailable,
+        )),
+        &BRISK,
+        true,
+    );
+    live.add_targets(&repo().join("data/targets.csv"));
+    let (run, report) = live.run(1);
+    assert_eq!(report["partial"], 1, "{}", run.stdout);
+    assert_eq!(report["learners"], 24, "{}", run.stdout);
+    let partial: String = live
+        .cache()
+        .query_row(
+            "SELECT learner_key FROM snapshot_source WHERE source = 'koski' AND complete = 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let status = |live: &Live| -> (String, usize, String) {
+        let xml = live.rikastin(&["show", &partial]).expect(0).stdout;
+        let letters = live.count(&format!(
+            "SELECT count(*) FROM dead_letter WHERE learner_key = '{partial}'"
+        ));
+        let outcome: String = live
+            .cache()
+            .query_row(
+                "SELECT last_outcome FROM target WHERE learner_key = ?1",
+                [&partial],
+                |r| r.get(0),
+            )
+            .unwrap();
+        (xml, letters, outcome)
+    };
+    let results = |live: &Live| {
+        live.count(&format!(
+            "SELECT results FROM snapshot WHERE learner_key = '{partial}'"
+        ))
+    };
+    let from_virta = results(&live);
+    let (xml, letters, outcome) = status(&live);
+    assert!(xml.contains(r#"status="partial""#), "{xml}");
+    assert!(xml.contains(r#"<rk:incomplete source="koski"/>"#), "{xml}");
+    assert_eq!((letters, outcome.as_str()), (1, "partial"));
+    let full = live.count(
+        "SELECT count(*) FROM snapshot s WHERE NOT EXISTS (SELECT 1 FROM snapshot_source f \
+         WHERE f.learner_key = s.learner_key AND f.complete = 0)",
+    );
+    assert_eq!(full, 23);
+
+    // KOSKI answers again: the same learner is due, and now whole.
+    live.restart(standin_over(&embedded_virta(), Some(&koski)));
+    let (run, report) = live.run(0);
+    assert_eq!(report["partial"], 0, "{}", run.stdout);
+    let (xml, letters, outcome) = status(&live);
+    assert!(xml.contains(r#"status="full"/>"#), "{xml}");
+    assert!(!xml.contains("rk:incomplete"), "{xml}");
+    assert_eq!((letters, outcome.as_str()), (0, "ok"));
+    assert!(results(&live) > from_virta, "KOSKI's results were added");
+}
+
+/// Exit codes for unattended runs: failures within `--max-failed` exit 0, past it 1; a VIRTA
+/// that answers every request with a server fault is "a source unavailable" (6), not "some
+/// learners failed".
+#[test]
+fn failures_within_max_failed_exit_0_and_a_source_that_is_down_exits_6() {
+    let hetu = hetu_of(&format!("{HELSINKI}.xml"));
+    let mut live = Live::start(
+        standin_over(&embedded_virta(), None).identity_fault(IdentityFault::always(
+            Service::Virta,
+            hetu,
+            Fault::Unavailable,
+        )),
+        &BRISK,
+        false,
+    );
+    live.add_targets(&repo().join("data/targets.csv"));
+    live.rikastin(&["run"]).expect(1);
+    let within = live.rikastin(&["run", "--max-failed", "1"]).expect(0);
+    assert!(
+        within
+            .stderr
+            .contains("1 of 24 learners failed, within --max-failed 1"),
+        "{}",
+        within.stderr
+    );
+    // One of 24 is 4.2 %.
+    live.rikastin(&["run", "--max-failed", "5%"]).expect(0);
+    live.rikastin(&["run", "--max-failed", "4%"]).expect(1);
+
+    let mut down = config_over(&embedded_virta(), None);
+    down.faults = vec!["virta:*=500".parse().unwrap()];
+    live.restart(StandIn::new(down));
+    let run = live.rikastin(&["run"]).expect(6);
+    assert!(
+        run.stderr.contains("a source was unavailable"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// The transport is a config choice: over HTTP the documents are byte-identical to the ones
 /// built from the same recordings read from disk.
 #[test]
@@ -827,6 +938,8 @@ fn no_command_prints_an_identity_code_even_at_trace_level() {
     traced(&["deadletter", "list"]);
     traced(&["deadletter", "list", "--json"]);
     traced(&["runs", "list"]);
+    // The plan's failure lines and per-learner diff, over the same faulty answer.
+    traced(&["plan"]);
     traced(&["list"]);
     traced(&["show", &HELSINKI[..12]]);
     traced(&["deadletter", "retry", "--all"]);

@@ -12,6 +12,8 @@ mod enrichment;
 mod live;
 // Dead letters and runs: `deadletter list|retry|clear` and `runs list|show` after faulty runs.
 mod ops;
+// `rikastin plan` and `run --max-changes` after one catalogue entry is edited.
+mod plan;
 // The embedded default with its cache on PostgreSQL (needs `make test`'s throwaway server).
 mod postgres;
 // The read API: signing, selection, the EMREX envelope, auth, docs/openapi.yaml.

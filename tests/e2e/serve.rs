@@ -245,6 +245,13 @@ fn a_full_document_is_signed_valid_and_carries_the_transcript() {
             .unwrap()
             .contains("virta=")
     );
+    // Built from complete answers: the header and the signed document both say so.
+    assert_eq!(answer.header("x-rikastin-completeness"), Some("full"));
+    assert!(
+        answer
+            .text()
+            .contains(r#"<rk:completeness xmlns:rk="urn:rikastin:completeness:1" status="full"/>"#)
+    );
     let doc = check_signed(&s.dir, "full.xml", &answer.body);
     let transcript = doc
         .attachments

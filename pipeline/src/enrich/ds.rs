@@ -502,7 +502,8 @@ fn non_empty(s: &str) -> Option<String> {
 }
 
 /// `dd/mm/yyyy`, as the 2018 template prints dates.
-fn dmy(d: &Date) -> String {
+/// A date as the DS writes it: `dd/mm/yyyy`.
+pub(crate) fn dmy(d: &Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
 }
 

@@ -42,6 +42,8 @@ struct Answers {
     opiskelijat: Vec<Opiskelija>,
     oppija: Option<Oppija>,
     sources: Vec<SourceFreshness>,
+    /// Why a source is in `sources` as incomplete: KOSKI failed after VIRTA answered.
+    partial: Option<FetchError>,
 }
 
 impl Job {
@@ -157,6 +159,9 @@ impl Job {
                 }
                 if answers.opiskelijat.is_empty() && answers.oppija.is_none() {
                     summary.no_data += 1;
+                    if self.dry_run {
+                        continue;
+                    }
                     block_in_place(|| -> Result<(), rikastin_sinks::Error> {
                         self.store.record_attempt(&key, &now, "no-data", None)?;
                         // Records can disappear from a register (virta.md §7); the old document
@@ -171,6 +176,18 @@ impl Job {
                         Ok(())
                     })?;
                     continue;
+                }
+                if let Some(e) = &answers.partial {
+                    // A snapshot is replaced only by one built from complete answers
+                    // (invariant 1); a learner with none yet gets the partial one, marked so,
+                    // and stays a dead letter until KOSKI answers.
+                    let failure = target_failure(&key, e.service(), e.to_string(), e.class());
+                    let stored = block_in_place(|| self.store.get_snapshot(&key))?;
+                    self.dead_letter(&key, failure, &mut summary)?;
+                    if stored.is_some() || answers.opiskelijat.is_empty() {
+                        continue;
+                    }
+                    summary.partial += 1;
                 }
                 let learner = Learner {
                     key: key.clone(),
@@ -216,6 +233,10 @@ impl Job {
         // Errors are redacted where they are made; this is the last look before the cache and
         // the summary keep the text (DESIGN.md invariant 5).
         failure.error = rikastin_sources::redact(&failure.error);
+        if self.dry_run {
+            summary.failures.push(failure);
+            return Ok(());
+        }
         let reason = format!("{:?} failed: {}", failure.phase, failure.error).to_lowercase();
         let letter = NewDeadLetter {
             learner_key: key,
@@ -374,6 +395,7 @@ async fn fetch(
     };
     let mut sources = vec![fresh("virta")];
     let mut oppija = None;
+    let mut partial = None;
     if let Some(koski) = &live.koski {
         let oid = identity.oppijanumero.clone().or_else(|| {
             opiskelijat
@@ -384,14 +406,28 @@ async fn fetch(
         // koski.md §2.2); the snapshot then records VIRTA alone.
         if let Some(oid) = oid {
             let origin = format!("koski:{}", &key.as_str()[..12]);
-            oppija = koski.oppija(&oid, &origin).await?.oppija;
-            sources.push(fresh("koski"));
+            match koski.oppija(&oid, &origin).await {
+                Ok(answer) => {
+                    oppija = answer.oppija;
+                    sources.push(fresh("koski"));
+                }
+                Err(e) if e.stops_run() => return Err(e),
+                // VIRTA's answer stands; the learner's KOSKI results are missing, not absent.
+                Err(e) => {
+                    sources.push(SourceFreshness {
+                        complete: false,
+                        ..fresh("koski")
+                    });
+                    partial = Some(e);
+                }
+            }
         }
     }
     Ok(Answers {
         opiskelijat,
         oppija,
         sources,
+        partial,
     })
 }
 

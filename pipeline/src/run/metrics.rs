@@ -38,6 +38,12 @@ pub fn textfile(summary: &Summary, finished_unix: u64) -> String {
         &[("", n(summary.stale))],
     );
     metric(
+        "rikastin_run_partial_learners",
+        "New learners the last run stored from partial answers (a source failed).",
+        "gauge",
+        &[("", n(summary.partial))],
+    );
+    metric(
         "rikastin_run_no_data_learners",
         "Targets for which no source had data in the last run.",
         "gauge",
@@ -103,6 +109,7 @@ mod tests {
             updated: 2,
             unchanged: 5,
             stale: 1,
+            partial: 4,
             targets: 11,
             elapsed_ms: 2500,
             fetch_ms: Some(Percentiles {
@@ -128,6 +135,7 @@ mod tests {
             "rikastin_run_learners{outcome=\"unchanged\"} 5",
             "rikastin_run_failed_learners 1",
             "rikastin_run_stale_learners 1",
+            "rikastin_run_partial_learners 4",
             "rikastin_run_targets 11",
             "rikastin_run_stopped 0",
             "rikastin_run_duration_seconds 2.5",
@@ -142,6 +150,6 @@ mod tests {
         // Every sample has its HELP and TYPE, as the text format asks.
         let samples = text.lines().filter(|l| !l.starts_with('#')).count();
         let types = text.lines().filter(|l| l.starts_with("# TYPE")).count();
-        assert_eq!((samples, types), (13, 9));
+        assert_eq!((samples, types), (14, 10));
     }
 }

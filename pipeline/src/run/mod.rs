@@ -43,10 +43,10 @@ const BATCH: usize = 256;
 pub struct Job {
     /// Label for the report (the config file).
     pub config_label: String,
-    /// Rules.
-    pub mappings: Mappings,
+    /// Rules (shared with a plan made before the run).
+    pub mappings: std::sync::Arc<Mappings>,
     /// Catalogues and DS texts joined onto every document.
-    pub enrichment: Enrichment,
+    pub enrichment: std::sync::Arc<Enrichment>,
     /// Learner-key secret.
     pub secret: LearnerSecret,
     /// The cache (SQLite or PostgreSQL). Its calls block: in async code, wrap them in
@@ -64,6 +64,9 @@ pub struct Job {
     /// When this run resumes an interrupted one (same `run_id` and `now`): the learners that
     /// run had already committed, which are not asked again.
     pub resumed: Option<std::collections::HashSet<LearnerKey>>,
+    /// Plan only (`rikastin plan`, `run --dry-run`): build every document and compare it with
+    /// the stored one, but write nothing to the cache: no snapshot, run, attempt or dead letter.
+    pub dry_run: bool,
 }
 
 /// Shard `index` of `count` (`--shard i/n`, 0-based as Kubernetes' completion index): the
@@ -116,6 +119,51 @@ impl std::str::FromStr for Shard {
             return Err(expected());
         }
         Ok(Shard { index, count })
+    }
+}
+
+/// How many failed learners a run tolerates before it counts as failed (`--max-failed`): a
+/// count, or a share of the learners it tried.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FailureThreshold {
+    /// At most this many.
+    Count(usize),
+    /// At most this percentage of the learners tried (stored or failed).
+    Percent(f64),
+}
+
+impl FailureThreshold {
+    /// Whether `failed` failures out of `tried` learners are within the threshold.
+    pub fn allows(&self, failed: usize, tried: usize) -> bool {
+        match *self {
+            Self::Count(n) => failed <= n,
+            Self::Percent(p) => failed as f64 <= p / 100.0 * tried as f64,
+        }
+    }
+}
+
+impl std::fmt::Display for FailureThreshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Count(n) => write!(f, "{n}"),
+            Self::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+impl std::str::FromStr for FailureThreshold {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let expected =
+            || format!("`{s}` is not a threshold; expected a count (10) or a percentage (0.5%)");
+        match s.trim().strip_suffix('%') {
+            Some(p) => match p.trim().parse::<f64>() {
+                Ok(p) if (0.0..=100.0).contains(&p) => Ok(Self::Percent(p)),
+                _ => Err(expected()),
+            },
+            None => s.trim().parse().map(Self::Count).map_err(|_| expected()),
+        }
     }
 }
 
@@ -198,6 +246,9 @@ pub struct Summary {
     pub fetch_ms: Option<Percentiles>,
     #[serde(skip)]
     clock: Option<std::time::Instant>,
+    /// Whether `learner_outcomes` is kept (the job's `learner_detail`).
+    #[serde(skip)]
+    keep_outcomes: bool,
     /// Config file.
     pub config: String,
     /// Recordings read.
@@ -208,6 +259,8 @@ pub struct Summary {
     pub no_data: usize,
     /// Learners whose old snapshot was kept and marked stale because a source failed.
     pub stale: usize,
+    /// New learners stored from partial answers (a source failed; no older snapshot to keep).
+    pub partial: usize,
     /// Requests answered per source (live runs).
     pub fetched: BTreeMap<String, usize>,
     /// Why the run stopped early, if it did (e.g. credentials refused).
@@ -234,6 +287,9 @@ pub struct Summary {
     /// Per learner (written to the JSON report, not stored with the run).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub learner_outcomes: Vec<LearnerOutcome>,
+    /// A dry run's changes: each learner it would create or update, in the order built.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub plan: Vec<crate::plan::LearnerChange>,
 }
 
 /// A distribution in milliseconds, by nearest rank.
@@ -267,6 +323,14 @@ impl Percentiles {
 }
 
 impl Summary {
+    /// Whether a source was down for this run: nothing was stored, and every learner failed
+    /// because a request ran out of retries (connection refused, timeouts, 5xx).
+    pub fn source_unavailable(&self) -> bool {
+        self.learners == 0
+            && !self.failures.is_empty()
+            && self.failures.iter().all(|f| f.class == Some("exhausted"))
+    }
+
     /// Attainments kept out, in all.
     pub fn excluded_total(&self) -> usize {
         self.excluded.values().sum()
@@ -289,6 +353,8 @@ pub(crate) struct Learner<'a> {
 
 struct Pending {
     key: LearnerKey,
+    /// The document as a model, kept in a dry run only, for the plan's comparison.
+    model: Option<Elmo>,
     xml: Vec<u8>,
     hash: String,
     results: u32,
@@ -302,7 +368,7 @@ impl Job {
     /// Opens the run in the store (a resumed run is open already) and the summary that goes
     /// with it.
     fn start(&mut self) -> Result<Summary, rikastin_sinks::Error> {
-        if self.resumed.is_none() {
+        if self.resumed.is_none() && !self.dry_run {
             self.store.begin_run(&rikastin_sinks::RunStart {
                 run_id: &self.run_id,
                 started_at: &self.now.to_string(),
@@ -313,6 +379,7 @@ impl Job {
             run_id: self.run_id.clone(),
             config: self.config_label.clone(),
             clock: Some(std::time::Instant::now()),
+            keep_outcomes: self.learner_detail,
             resumed_committed: self.resumed.as_ref().map(|keys| keys.len()),
             ..Default::default()
         })
@@ -331,6 +398,9 @@ impl Job {
         } else {
             "failures"
         };
+        if self.dry_run {
+            return Ok(());
+        }
         let outcomes = std::mem::take(&mut summary.learner_outcomes);
         let json = serde_json::to_string(&summary).unwrap_or_default();
         summary.learner_outcomes = outcomes;
@@ -353,7 +423,7 @@ impl Job {
             source: Some(source_names(&learner.sources)),
         };
         let Assembled {
-            elmo,
+            mut elmo,
             results,
             exclusions,
             enriched,
@@ -366,6 +436,7 @@ impl Job {
             drop_korkeakoulutus,
         )
         .map_err(|e| fail(Phase::Map, format!("{}: {e}", learner.label)))?;
+        elmo.extension = Some(completeness(&learner.sources, elmo.extension.as_ref()));
         let provenance_json = serde_json::json!({
             "results": enriched.provenance,
             "diploma_supplements": enriched.ds,
@@ -383,6 +454,7 @@ impl Job {
         }
         let xml = elmo::write(&elmo);
         Ok(Pending {
+            model: self.dry_run.then_some(elmo),
             hash: content_hash(&xml, &self.now),
             xml,
             results: results as u32,
@@ -409,6 +481,9 @@ impl Job {
         if pending.is_empty() {
             return Ok(());
         }
+        if self.dry_run {
+            return self.compare(pending, summary);
+        }
         let generated = self.now.to_string();
         let batch: Vec<NewSnapshot<'_>> = pending
             .iter()
@@ -430,30 +505,62 @@ impl Job {
         let outcomes = self.store.put_snapshots(&batch)?;
         for (p, outcome) in pending.drain(..).zip(outcomes) {
             let name = match outcome {
-                WriteOutcome::Created => {
-                    summary.created += 1;
-                    "created"
-                }
-                WriteOutcome::Written => {
-                    summary.updated += 1;
-                    "updated"
-                }
-                _ => {
-                    summary.unchanged += 1;
-                    "unchanged"
-                }
+                WriteOutcome::Created => "created",
+                WriteOutcome::Written => "updated",
+                _ => "unchanged",
             };
-            summary.learners += 1;
-            summary.results += p.outcome.results;
-            for e in &p.outcome.exclusions {
-                *summary.excluded.entry(e.reason.clone()).or_insert(0) += 1;
-            }
-            summary.learner_outcomes.push(LearnerOutcome {
-                outcome: name,
-                ..p.outcome
-            });
+            summary.count(p.outcome, name);
         }
         Ok(())
+    }
+
+    /// The dry run's flush: each document against the stored one, by content hash first and
+    /// field by field when they differ. Reads the cache, writes nothing.
+    fn compare(
+        &mut self,
+        pending: &mut Vec<Pending>,
+        summary: &mut Summary,
+    ) -> Result<(), rikastin_sinks::Error> {
+        for p in pending.drain(..) {
+            let stored = self.store.get_snapshot(&p.key)?;
+            let name = match &stored {
+                None => "created",
+                Some(s) if s.meta.content_hash == p.hash => "unchanged",
+                Some(_) => "updated",
+            };
+            if let (Some(new), false) = (&p.model, name == "unchanged") {
+                // A stored document that no longer reads would be replaced whole.
+                let old = stored.and_then(|s| elmo::read(&s.elmo_xml).ok());
+                let mut change = crate::plan::learner_change(p.key.to_string(), old.as_ref(), new);
+                change.outcome = name;
+                if summary.plan.len() >= crate::plan::DETAIL_LIMIT {
+                    change.changes.clear();
+                }
+                summary.plan.push(change);
+            }
+            summary.count(p.outcome, name);
+        }
+        Ok(())
+    }
+}
+
+impl Summary {
+    /// Counts one learner that was stored (or, in a dry run, would be) with `outcome`.
+    fn count(&mut self, learner: LearnerOutcome, outcome: &'static str) {
+        match outcome {
+            "created" => self.created += 1,
+            "updated" => self.updated += 1,
+            _ => self.unchanged += 1,
+        }
+        self.learners += 1;
+        self.results += learner.results;
+        for e in &learner.exclusions {
+            *self.excluded.entry(e.reason.clone()).or_insert(0) += 1;
+        }
+        if self.keep_outcomes {
+            self.learner_outcomes
+                .push(LearnerOutcome { outcome, ..learner });
+        }
     }
 }
 
@@ -517,14 +624,19 @@ pub fn assemble(
     })
 }
 
-/// SHA-256 over the document as written, with its generatedDate and issueDate values left
-/// out: the content hash must not change just because the clock did (invariant 3). The writer
-/// is deterministic and escapes `<` in text, so these element tags occur only as elements.
+/// SHA-256 over the document as written, with the run's date stamps left out: generatedDate,
+/// the reports' issueDate, and a Diploma Supplement's issueDate and its section 7.1 (the run's
+/// date, `dd/mm/yyyy`). The content hash must not change just because the clock did
+/// (invariant 3); a document kept unchanged keeps the dates it was written with. The writer is
+/// deterministic and escapes `<` in text, so these element tags occur only as elements.
 pub fn content_hash(xml: &[u8], now: &DateTime) -> String {
+    let today = now.date();
     let now = now.to_string();
     let stamps = [
         format!("<generatedDate>{now}</generatedDate>"),
         format!("<issueDate>{now}</issueDate>"),
+        format!("<issueDate>{today}</issueDate>"),
+        format!("<content>{}</content>", crate::enrich::ds::dmy(&today)),
     ];
     let mut hasher = Sha256::new();
     let mut rest = xml;
@@ -545,6 +657,44 @@ pub fn content_hash(xml: &[u8], now: &DateTime) -> String {
         }
     }
     hex::encode(hasher.finalize())
+}
+
+/// The namespace of Rikastin's `extension` content in the documents it writes.
+pub const COMPLETENESS_NS: &str = "urn:rikastin:completeness:1";
+
+/// The document's statement of its own completeness, in the `elmo` element's `extension`:
+/// `full` when every source it was built from answered completely, `partial` with each source
+/// that did not (its results are missing, not absent). Sources that answered are not listed: a
+/// recorded run cannot tell "KOSKI had nothing" from "KOSKI was not asked", a live one can, and
+/// the same records must give the same document either way. Fetch times are left out too: they
+/// change every run and the content hash must not (invariant 3); the read API's
+/// `X-Rikastin-Sources` header carries them. This is the report `status` that ELMO 2.1 adds
+/// (FULL / PARTIAL_*, peers.md), which ELMO 1.7 has no element for.
+fn completeness(
+    sources: &[SourceFreshness],
+    existing: Option<&elmo::Extension>,
+) -> elmo::Extension {
+    let mut xml = existing.map(|e| e.as_xml().to_owned()).unwrap_or_default();
+    let missing: Vec<&str> = sources
+        .iter()
+        .filter(|s| !s.complete)
+        .map(|s| s.source.as_str())
+        .collect();
+    if missing.is_empty() {
+        xml.push_str(&format!(
+            "<rk:completeness xmlns:rk=\"{COMPLETENESS_NS}\" status=\"full\"/>"
+        ));
+    } else {
+        xml.push_str(&format!(
+            "<rk:completeness xmlns:rk=\"{COMPLETENESS_NS}\" status=\"partial\">"
+        ));
+        for source in missing {
+            // Source names are ours (`virta`, `koski`): nothing to escape.
+            xml.push_str(&format!("<rk:incomplete source=\"{source}\"/>"));
+        }
+        xml.push_str("</rk:completeness>");
+    }
+    elmo::Extension::from_xml(&xml).expect("the completeness statement is well-formed")
 }
 
 /// The sources a document was built from, as a dead letter names them: `virta+koski`.
@@ -570,6 +720,19 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_threshold_is_a_count_or_a_share() {
+        let count: FailureThreshold = "2".parse().unwrap();
+        assert!(count.allows(2, 3) && !count.allows(3, 1000));
+        let share: FailureThreshold = "0.5%".parse().unwrap();
+        assert!(share.allows(5, 1000) && !share.allows(6, 1000));
+        assert!(share.allows(0, 0));
+        assert_eq!(share.to_string(), "0.5%");
+        for bad in ["", "-1", "x%", "101%", "1.5"] {
+            assert!(bad.parse::<FailureThreshold>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn percentiles_are_nearest_rank() {
         let mut samples: Vec<u32> = (1..=100).rev().collect();
         let p = Percentiles::of(&mut samples).unwrap();
@@ -589,6 +752,18 @@ mod tests {
         assert_ne!(
             content_hash(&doc(a, "4"), &ta),
             content_hash(&doc(a, "5"), &ta)
+        );
+        // A Diploma Supplement's issue date is the run's, too.
+        let ds = |now: &str, day: &str| {
+            format!(
+                "<issueDate>{}</issueDate><content>{day}</content><x>1</x>",
+                &now[..10]
+            )
+            .into_bytes()
+        };
+        assert_eq!(
+            content_hash(&ds(a, "23/11/2026"), &ta),
+            content_hash(&ds(b, "02/01/2027"), &tb)
         );
         // A date elsewhere in the content is content.
         assert_ne!(content_hash(&doc(a, a), &ta), content_hash(&doc(b, b), &tb));

@@ -187,6 +187,14 @@ impl IntoResponse for Served {
             })
             .collect();
         put(h, X_SOURCES.clone(), &sources.join(", "));
+        // The document says the same in its `extension` (rk:completeness); the header lets a
+        // caller decide before reading the body.
+        let whole = self.meta.sources.iter().all(|s| s.complete);
+        put(
+            h,
+            X_COMPLETENESS.clone(),
+            if whole { "full" } else { "partial" },
+        );
         if let Some(since) = &self.meta.stale_since {
             put(h, X_STALE_SINCE.clone(), since);
         }
@@ -194,6 +202,8 @@ impl IntoResponse for Served {
     }
 }
 
+/// `full` when every source answered completely when the document was built, else `partial`.
+static X_COMPLETENESS: HeaderName = HeaderName::from_static("x-rikastin-completeness");
 /// When the document was last confirmed by a run.
 static X_CHECKED_AT: HeaderName = HeaderName::from_static("x-rikastin-checked-at");
 /// When the document last changed.

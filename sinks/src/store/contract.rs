@@ -1614,6 +1614,51 @@ fn a_stored_snapshot_checks_its_target_off_in_the_same_transaction(backend: &Bac
     assert_eq!(store.get_target(&target).unwrap().unwrap().attempts, 1);
 }
 
+fn a_snapshot_from_partial_answers_leaves_its_target_due_and_its_dead_letter(backend: &Backend) {
+    let mut store = backend.store();
+    let target = key("a");
+    store
+        .add_targets(&[plain_target(&target, "2025-01-01T00:00:00Z")])
+        .unwrap();
+    store
+        .record_dead_letter(&virta_exhausted(&target, "2025-01-31T12:00:00Z", "r1"))
+        .unwrap();
+    store
+        .record_attempt(
+            &target,
+            "2025-01-31T12:00:00Z",
+            "dead-letter",
+            Some("koski: 503"),
+        )
+        .unwrap();
+    let mut partial = virta("2025-01-31T12:00:00Z", true);
+    partial.push(SourceFreshness {
+        source: "koski".into(),
+        fetched_at: "2025-01-31T12:00:00Z".into(),
+        complete: false,
+    });
+    store
+        .put_snapshots(&[new_snapshot(&target, b"<elmo/>", &hash(1), "r1", &partial)])
+        .unwrap();
+    let row = store.get_target(&target).unwrap().expect("target");
+    assert_eq!(row.last_outcome.as_deref(), Some("partial"));
+    assert_eq!(row.last_error.as_deref(), Some("koski: 503"));
+    assert_eq!(
+        row.last_success_at, None,
+        "not a success: due after the retry wait"
+    );
+    assert_eq!(store.list_dead_letters("").unwrap().len(), 1);
+    // Complete answers finish it: checked off, and no longer a dead letter.
+    let complete = virta("2025-02-01T12:00:00Z", true);
+    store
+        .put_snapshots(&[new_snapshot(&target, b"<elmo/>", &hash(2), "r2", &complete)])
+        .unwrap();
+    let row = store.get_target(&target).unwrap().expect("target");
+    assert_eq!(row.last_outcome.as_deref(), Some("ok"));
+    assert!(row.last_success_at.is_some());
+    assert!(store.list_dead_letters("").unwrap().is_empty());
+}
+
 fn an_interrupted_run_is_found_with_what_it_committed(backend: &Backend) {
     let mut store = backend.store();
     let begin = |store: &mut Box<dyn Store>, run_id: &str, started_at: &str, label: &str| {
@@ -1719,6 +1764,7 @@ contract!(
     database_errors_never_quote_the_stored_data,
     works_from_blocking_threads_inside_a_tokio_runtime,
     a_stored_snapshot_checks_its_target_off_in_the_same_transaction,
+    a_snapshot_from_partial_answers_leaves_its_target_due_and_its_dead_letter,
     an_interrupted_run_is_found_with_what_it_committed,
     a_run_lock_is_held_until_its_store_is_dropped,
     a_dead_letter_counts_failures_in_a_row_until_a_success_deletes_it,

@@ -351,12 +351,29 @@ pub struct RunRecord {
 /// invariant 1, a stored snapshot is replaced only by one built from complete source answers.
 /// Both stores ask this before they overwrite.
 /// The target update that goes with a stored snapshot (`record_attempt` with outcome `ok`).
-const REFRESH_TARGET_SQLITE: &str = "UPDATE target SET last_attempt_at = ?2, last_outcome = 'ok', \
-     last_error = NULL, attempts = attempts + 1, last_success_at = ?2 WHERE learner_key = ?1";
+/// `?3` says whether every source answered completely: a snapshot from partial answers leaves
+/// the target `partial`, with its last error and without a success, so it is due again after
+/// the retry wait rather than the refresh interval.
+const REFRESH_TARGET_SQLITE: &str = "UPDATE target SET last_attempt_at = ?2, \
+     last_outcome = CASE WHEN ?3 THEN 'ok' ELSE 'partial' END, \
+     last_error = CASE WHEN ?3 THEN NULL ELSE last_error END, attempts = attempts + 1, \
+     last_success_at = CASE WHEN ?3 THEN ?2 ELSE last_success_at END WHERE learner_key = ?1";
 /// The same for PostgreSQL, whose placeholders are `$n`.
-const REFRESH_TARGET_POSTGRES: &str = "UPDATE target SET last_attempt_at = $2, last_outcome = 'ok', \
-     last_error = NULL, attempts = attempts + 1, last_success_at = $2 WHERE learner_key = $1";
+const REFRESH_TARGET_POSTGRES: &str = "UPDATE target SET last_attempt_at = $2, \
+     last_outcome = CASE WHEN $3::boolean THEN 'ok' ELSE 'partial' END, \
+     last_error = CASE WHEN $3::boolean THEN NULL ELSE last_error END, attempts = attempts + 1, \
+     last_success_at = CASE WHEN $3::boolean THEN $2 ELSE last_success_at END \
+     WHERE learner_key = $1";
+/// A stored snapshot ends its learner's dead letter, unless a source answered only in part:
+/// then the learner is still owed its missing results.
+const CLEAR_DEAD_LETTER_SQLITE: &str = "DELETE FROM dead_letter WHERE learner_key = ?1 AND ?2";
+/// The same for PostgreSQL.
+const CLEAR_DEAD_LETTER_POSTGRES: &str =
+    "DELETE FROM dead_letter WHERE learner_key = $1 AND $2::boolean";
 
+/// Why `snapshot` may not replace a stored document with other content, if it may not: DESIGN.md
+/// invariant 1, a stored snapshot is replaced only by one built from complete source answers.
+/// Both stores ask this before they overwrite.
 fn refuses_replacement(snapshot: &NewSnapshot<'_>) -> Option<String> {
     let partial = snapshot.sources.iter().find(|f| !f.complete)?;
     Some(format!(

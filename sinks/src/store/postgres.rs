@@ -990,7 +990,7 @@ impl Prepared {
             .await?,
             delete_detail: prepare("DELETE FROM snapshot_detail WHERE learner_key = $1").await?,
             refresh_target: prepare(super::REFRESH_TARGET_POSTGRES).await?,
-            clear_dead_letter: prepare("DELETE FROM dead_letter WHERE learner_key = $1").await?,
+            clear_dead_letter: prepare(super::CLEAR_DEAD_LETTER_POSTGRES).await?,
         })
     }
 }
@@ -1095,12 +1095,13 @@ impl BatchWriter<'_, '_> {
                 .map_err(self.err("clear snapshot detail"))?,
         };
         // The target's refresh commits with its snapshot (SQLite's `mark_target_refreshed`).
+        let complete = s.sources.iter().all(|f| f.complete);
         self.tx
-            .execute(&st.refresh_target, &[&key, &s.generated_date])
+            .execute(&st.refresh_target, &[&key, &s.generated_date, &complete])
             .await
             .map_err(self.err("mark target refreshed"))?;
         self.tx
-            .execute(&st.clear_dead_letter, &[&key])
+            .execute(&st.clear_dead_letter, &[&key, &complete])
             .await
             .map_err(self.err("clear dead letter"))?;
         Ok(outcome)

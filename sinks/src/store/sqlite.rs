@@ -527,17 +527,18 @@ impl BatchWriter<'_, '_> {
     /// neither. Learners that are not targets (recorded runs) have no row to update.
     fn mark_target_refreshed(&self) -> Result<()> {
         let s = self.snapshot;
+        let complete = s.sources.iter().all(|f| f.complete);
         self.tx
             .execute(
                 super::REFRESH_TARGET_SQLITE,
-                params![s.learner_key.as_str(), s.generated_date],
+                params![s.learner_key.as_str(), s.generated_date, complete],
             )
             .map_err(self.err("mark target refreshed"))?;
         // And it ends the learner's dead letter, as `record_attempt` with `ok` does.
         self.tx
             .execute(
-                "DELETE FROM dead_letter WHERE learner_key = ?1",
-                [s.learner_key.as_str()],
+                super::CLEAR_DEAD_LETTER_SQLITE,
+                params![s.learner_key.as_str(), complete],
             )
             .map_err(self.err("clear dead letter"))?;
         Ok(())
