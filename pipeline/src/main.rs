@@ -1,6 +1,6 @@
 //! The `rikastin` command line: a thin layer over the pipeline library.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -45,6 +45,17 @@ Exit codes:
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
+    /// How log lines on stderr are written: `text` for a person, `json` (one object per line)
+    /// for cron, journald and containers. Default: text when stderr is a terminal, else json.
+    /// Logs show warnings and errors (and under json the run's start and end) unless
+    /// RIKASTIN_LOG sets a filter, e.g. `info` or `rikastin=debug`. Never an identity code.
+    #[arg(
+        long,
+        global = true,
+        env = "RIKASTIN_LOG_FORMAT",
+        value_name = "FORMAT"
+    )]
+    log_format: Option<rikastin::console::LogFormat>,
 }
 
 #[derive(Subcommand)]
@@ -327,11 +338,9 @@ enum MappingsCmd {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("RIKASTIN_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
-    match dispatch(Cli::parse()) {
+    let cli = Cli::parse();
+    rikastin::console::init_logs(cli.log_format);
+    match dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("rikastin: {err:#}");
@@ -711,17 +720,12 @@ fn run(
         shard,
         resumed,
     };
-    let tty = std::io::stderr().is_terminal();
+    // A bar with rate and ETA on a terminal; nothing under cron or in a container.
     let progress = |what: &'static str| {
-        move |done: usize, total: usize| {
-            if tty && (done.is_multiple_of(50) || done == total) {
-                eprint!("\r  {done}/{total} {what}");
-                if done == total {
-                    eprintln!();
-                }
-            }
-        }
+        let mut bar = rikastin::console::Progress::new(what);
+        move |done: usize, total: usize| bar.update(done, total)
     };
+    rikastin::events::run_started(&job, live);
     let summary = match &config.virta {
         Transport::Recorded(dir) => {
             let in_config = |key: &str| format!("{key} in {}", config.file.display());
@@ -746,6 +750,7 @@ fn run(
                 .block_on(job.run_live(live, progress("targets")))?
         }
     };
+    rikastin::events::run_finished(&summary);
     if let Some(path) = report_json {
         let json = serde_json::to_vec_pretty(&summary)?;
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
