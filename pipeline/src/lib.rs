@@ -5,7 +5,9 @@
 //! The `rikastin` binary (`main.rs`) is the CLI over these; see `pipeline/README.md`.
 
 pub mod config;
+pub mod console;
 pub mod enrich;
+pub mod events;
 pub mod explain;
 pub mod learners;
 pub mod mapping;

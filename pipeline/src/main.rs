@@ -1,6 +1,6 @@
 //! The `rikastin` command line: a thin layer over the pipeline library.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -58,6 +58,17 @@ Exit codes:
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
+    /// How log lines on stderr are written: `text` for a person, `json` (one object per line)
+    /// for cron, journald and containers. Default: text when stderr is a terminal, else json.
+    /// Logs show warnings and errors (and under json the run's start and end) unless
+    /// RIKASTIN_LOG sets a filter, e.g. `info` or `rikastin=debug`. Never an identity code.
+    #[arg(
+        long,
+        global = true,
+        env = "RIKASTIN_LOG_FORMAT",
+        value_name = "FORMAT"
+    )]
+    log_format: Option<rikastin::console::LogFormat>,
 }
 
 #[derive(Subcommand)]
@@ -378,11 +389,9 @@ struct RunArgs {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("RIKASTIN_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
-    match dispatch(Cli::parse()) {
+    let cli = Cli::parse();
+    rikastin::console::init_logs(cli.log_format);
+    match dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("rikastin: {err:#}");
@@ -809,7 +818,9 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         resumed,
         dry_run: false,
     };
+    rikastin::events::run_started(&job, live);
     let summary = execute(job, &config, &secret)?;
+    rikastin::events::run_finished(&summary);
     if let Some(path) = &args.report_json {
         let json = serde_json::to_vec_pretty(&summary)?;
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
@@ -913,16 +924,10 @@ fn plan(
 /// Runs the job over the configured sources: the recorded folders, or the due targets over
 /// HTTP.
 fn execute(job: Job, config: &Config, secret: &LearnerSecret) -> Result<Summary> {
-    let tty = std::io::stderr().is_terminal();
+    // A bar with rate and ETA on a terminal; nothing under cron or in a container.
     let progress = |what: &'static str| {
-        move |done: usize, total: usize| {
-            if tty && (done.is_multiple_of(50) || done == total) {
-                eprint!("\r  {done}/{total} {what}");
-                if done == total {
-                    eprintln!();
-                }
-            }
-        }
+        let mut bar = rikastin::console::Progress::new(what);
+        move |done: usize, total: usize| bar.update(done, total)
     };
     Ok(match &config.virta {
         Transport::Recorded(dir) => {

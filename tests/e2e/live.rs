@@ -933,7 +933,16 @@ fn no_command_prints_an_identity_code_even_at_trace_level() {
         text
     };
     traced(&["targets", "add", csv.to_str().unwrap()]);
-    traced(&["run"]);
+    // stderr is a pipe here, so the log is JSON; its last line is the run's summary.
+    let first = traced(&["run"]);
+    let finished: serde_json::Value = first
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect(l))
+        .find(|l| l["message"] == "run finished")
+        .unwrap_or_else(|| panic!("no `run finished` JSON line in\n{first}"));
+    assert_eq!(finished["outcome"], "failures");
+    assert_eq!(finished["failed"], 1);
     traced(&["targets", "status"]);
     traced(&["deadletter", "list"]);
     traced(&["deadletter", "list", "--json"]);
@@ -947,13 +956,19 @@ fn no_command_prints_an_identity_code_even_at_trace_level() {
     traced(&["show", &codes[1]]);
     let report = live.path("report.json");
     let metrics = live.path("rikastin.prom");
-    traced(&[
+    let text = traced(&[
         "run",
+        "--log-format",
+        "text",
         "--report-json",
         report.to_str().unwrap(),
         "--metrics-textfile",
         metrics.to_str().unwrap(),
     ]);
+    assert!(
+        text.contains("run finished") && !text.contains("{\"timestamp\""),
+        "--log-format text writes lines of text:\n{text}"
+    );
     // The retried dead letter fails again; the other 23 are unchanged.
     let prom = std::fs::read_to_string(&metrics).unwrap();
     for line in [

@@ -423,6 +423,16 @@ fn lookup_takes_the_identity_code_in_the_body_and_never_logs_it() {
     );
     s.post_json("/v1/learners/lookup", &format!("{{\"hetu\":\"{hetu}\"}}"))
         .expect(400);
+    // The metrics count the lookups by route only.
+    let metrics = s.get("/metrics").expect(200).text();
+    assert!(
+        metrics.contains("route=\"/v1/learners/lookup\",status=\"2xx\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains(&hetu) && !metrics.contains(HELSINKI),
+        "an identity code or a learner key reached a metric:\n{metrics}"
+    );
     let log = s.stop();
     assert!(
         log.contains("/v1/learners/lookup"),
@@ -573,6 +583,7 @@ fn openapi_document_matches_the_running_server() {
                 .body("{\"oppijanumero\":\"1.2.246.562.24.1\"}"),
         ),
         ("/health", "get", 200, s.client.get(url("/health"))),
+        ("/metrics", "get", 200, s.client.get(url("/metrics"))),
     ];
     let mut provoked = BTreeSet::new();
     for (path, method, status, request) in cases {

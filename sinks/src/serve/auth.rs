@@ -97,6 +97,7 @@ pub(super) async fn authorise(
     };
     let caller = Caller(name.to_owned());
     if let Err(not_until) = server.tokens.limiter.check_key(&caller.0) {
+        server.metrics.rate_limited();
         let wait = not_until.wait_time_from(governor::clock::Clock::now(
             &governor::clock::DefaultClock::default(),
         ));

@@ -78,7 +78,7 @@ pub(super) fn respond(
 ) -> Result<Served, Problem> {
     let snapshot = store
         .get_snapshot(key)
-        .map_err(|e| Problem::internal(format!("cache: {e}")))?
+        .map_err(|e| server.cache_failed(e))?
         .ok_or_else(|| Problem::not_found("no snapshot for this learner"))?;
     let etag = etag(&snapshot.meta.content_hash, request);
     if request
@@ -113,10 +113,11 @@ pub(super) fn respond(
         }
         elmo::write(&doc)
     };
-    let signed = server
-        .signer
-        .sign(&unsigned)
-        .map_err(|e| Problem::internal(format!("signing the document of {key}: {e}")))?;
+    let signing = std::time::Instant::now();
+    let signed = server.signer.sign(&unsigned);
+    server.metrics.signed(signing.elapsed());
+    let signed =
+        signed.map_err(|e| Problem::internal(format!("signing the document of {key}: {e}")))?;
     let body = match request.format {
         Format::Elmo => signed,
         Format::Emrex => emrex_envelope(&signed),

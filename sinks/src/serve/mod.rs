@@ -4,6 +4,7 @@
 
 mod auth;
 mod document;
+mod metrics;
 #[cfg(test)]
 mod tests;
 
@@ -12,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{MatchedPath, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -36,6 +37,7 @@ pub struct Server {
     secret: LearnerSecret,
     /// Whether a response carries the PDF transcript when the request does not say.
     transcript_by_default: bool,
+    metrics: metrics::Metrics,
 }
 
 impl Server {
@@ -58,10 +60,12 @@ impl Server {
             tokens,
             secret,
             transcript_by_default,
+            metrics: metrics::Metrics::new(),
         }
     }
 
     /// The routes, behind bearer-token auth, a per-token rate limit and the access log.
+    /// `/health` and `/metrics` need no token: neither says anything about a learner.
     pub fn router(self) -> Router {
         let server = Arc::new(self);
         Router::new()
@@ -74,7 +78,8 @@ impl Server {
                 auth::authorise,
             ))
             .route("/health", get(|| async { "ok\n" }))
-            .layer(middleware::from_fn(access_log))
+            .route("/metrics", get(metrics))
+            .layer(middleware::from_fn_with_state(server.clone(), access_log))
             .with_state(server)
     }
 
@@ -86,13 +91,19 @@ impl Server {
     ) -> Result<T, Problem> {
         let server = self.clone();
         tokio::task::spawn_blocking(move || {
-            let mut store = server.stores.take()?;
+            let mut store = server.stores.take().map_err(|e| server.cache_failed(e))?;
             let out = work(&server, store.as_mut());
             server.stores.give_back(store);
             Ok(out)
         })
         .await
         .map_err(|e| Problem::internal(format!("request worker failed: {e}")))?
+    }
+
+    /// A 500 for a cache that could not be opened or read, counted for `/metrics`.
+    fn cache_failed(&self, e: impl std::fmt::Display) -> Problem {
+        self.metrics.cache_error();
+        Problem::internal(format!("cache: {e}"))
     }
 }
 
@@ -118,11 +129,11 @@ struct StorePool {
 }
 
 impl StorePool {
-    fn take(&self) -> Result<Box<dyn Store>, Problem> {
+    fn take(&self) -> Result<Box<dyn Store>, Error> {
         let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         match idle {
             Some(store) => Ok(store),
-            None => (self.open)().map_err(|e| Problem::internal(format!("cache: {e}"))),
+            None => (self.open)(),
         }
     }
 
@@ -177,7 +188,12 @@ async fn elmo(
         .with_store(move |server, store| document::respond(server, store, &key, &request))
         .await;
     match served {
-        Ok(Ok(served)) => served.into_response(),
+        Ok(Ok(served)) => {
+            if served.status == StatusCode::OK {
+                server.metrics.document(served.format);
+            }
+            served.into_response()
+        }
         Ok(Err(problem)) | Err(problem) => problem.into_response(),
     }
 }
@@ -201,7 +217,7 @@ async fn refresh(State(server): State<Arc<Server>>, Path(key): Path<String>) -> 
             "this learner is not a refresh target; add the learner with `rikastin targets add`",
         )
         .into_response(),
-        Ok(Err(e)) => Problem::internal(format!("cache: {e}")).into_response(),
+        Ok(Err(e)) => server.cache_failed(e).into_response(),
         Err(problem) => problem.into_response(),
     }
 }
@@ -251,7 +267,7 @@ async fn lookup(State(server): State<Arc<Server>>, body: Bytes) -> Response {
         }))
         .into_response(),
         Ok(Ok((_, None))) => Problem::not_found("no snapshot for this learner").into_response(),
-        Ok(Err(e)) => Problem::internal(format!("cache: {e}")).into_response(),
+        Ok(Err(e)) => server.cache_failed(e).into_response(),
         Err(problem) => problem.into_response(),
     }
 }
@@ -327,13 +343,37 @@ impl IntoResponse for Problem {
     }
 }
 
+/// `GET /metrics`: the counters in Prometheus text format.
+async fn metrics(State(server): State<Arc<Server>>) -> Response {
+    let mut response = server.metrics.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
 /// One line per request: who (token name), what, how it ended and how long it took. The path
-/// holds only learner keys; bodies and query values other than ids are never logged.
-async fn access_log(request: axum::extract::Request, next: middleware::Next) -> Response {
+/// holds only learner keys; bodies and query values other than ids are never logged. The same
+/// request is counted for `/metrics` by its route's template, never by its path.
+async fn access_log(
+    State(server): State<Arc<Server>>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
     let response = next.run(request).await;
+    server.metrics.request(
+        route.as_deref(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     let caller = response
         .extensions()
         .get::<auth::Caller>()

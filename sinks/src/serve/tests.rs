@@ -1,5 +1,6 @@
 //! The read API's pure parts: ETags, selection parsing, content negotiation, the EMREX envelope
-//! and token checks. The routes over real HTTP are tested in `tests/e2e/serve.rs`.
+//! and token checks; and `/metrics`, through the router without a socket. The routes over real
+//! HTTP are tested in `tests/e2e/serve.rs`.
 
 use std::io::Read;
 use std::num::NonZeroU32;
@@ -149,4 +150,214 @@ fn a_learner_key_that_is_not_one_is_refused_without_quoting_it() {
     let problem = parse_key("010190-123M").unwrap_err();
     assert_eq!(problem.status, StatusCode::BAD_REQUEST);
     assert!(!problem.detail.contains("010190"), "{}", problem.detail);
+}
+
+/// A router over a SQLite cache in a temporary folder that holds one learner's document, with
+/// two tokens (`ncp`, `greedy`) allowed 3 requests at once. The folder lives as long as the value.
+struct TestServer {
+    _dir: tempfile::TempDir,
+    router: Router,
+    key: LearnerKey,
+}
+
+/// `printf %s demo | sha256sum` and `printf %s greedy | sha256sum`.
+const DEMO_SHA256: &str = "2a97516c354b68848cdbd8f54a226a0a55b21ed138e207ad6c5cbb9c00aa5aea";
+const GREEDY_SHA256: &str = "370aed697dc503aecee7d8faad5de775f4f7019c86e672e8d93f3df590527058";
+
+fn test_server(cache_opens: bool) -> TestServer {
+    let workspace = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let secret = LearnerSecret::from_bytes(b"serve-metrics-test-secret".to_vec()).unwrap();
+    let key = LearnerKey::derive(
+        &secret,
+        Identity::Oppijanumero("1.2.246.562.24.00000000001"),
+    );
+    let path = dir.path().join("cache.sqlite");
+    let mut store = crate::SqliteStore::open(&path).expect("open cache");
+    store
+        .begin_run(&crate::RunStart {
+            run_id: "r1",
+            started_at: "2025-01-31T12:00:00Z",
+            config_label: "test",
+        })
+        .unwrap();
+    let elmo = std::fs::read(workspace.join("elmo/tests/documents/minimal.xml")).unwrap();
+    let sources = [crate::SourceFreshness {
+        source: "virta".to_owned(),
+        fetched_at: "2025-01-31T12:00:00Z".to_owned(),
+        complete: true,
+    }];
+    store
+        .put_snapshots(&[crate::NewSnapshot {
+            learner_key: &key,
+            elmo_xml: &elmo,
+            content_hash: &"a".repeat(64),
+            generated_date: "2025-01-15T10:00:00+02:00",
+            elmo_version: "1.7.0",
+            run_id: "r1",
+            sources: &sources,
+            results: 0,
+            detail: None,
+        }])
+        .unwrap();
+    // A folder is no SQLite file: every open fails as a broken cache would.
+    let open_path = if cache_opens {
+        path
+    } else {
+        dir.path().to_owned()
+    };
+    let open: OpenStore =
+        Box::new(move || Ok(Box::new(crate::SqliteStore::open(&open_path)?) as Box<dyn Store>));
+    let signing = workspace.join("data/signing");
+    let signer = Signer::from_pem_files(
+        &signing.join("demo-key.pem"),
+        &signing.join("demo-cert.pem"),
+    )
+    .unwrap();
+    let token = |name: &str, sha256: &str| Token {
+        name: name.to_owned(),
+        sha256: sha256.to_owned(),
+    };
+    let tokens = Tokens::new(
+        &[token("ncp", DEMO_SHA256), token("greedy", GREEDY_SHA256)],
+        RateLimit {
+            per_second: NonZeroU32::new(1).unwrap(),
+            burst: NonZeroU32::new(3).unwrap(),
+        },
+    )
+    .unwrap();
+    let transcript = Transcript::new().unwrap();
+    let router = Server::new(open, signer, transcript, tokens, secret, false).router();
+    TestServer {
+        _dir: dir,
+        router,
+        key,
+    }
+}
+
+/// Sends one request; `token` goes in `Authorization: Bearer`. Answers the status and body.
+async fn send(
+    router: &Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+) -> (StatusCode, String) {
+    use tower::ServiceExt;
+    let mut request = axum::http::Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The sample lines of `/metrics` whose name and labels start with `prefix`, as "line value".
+fn samples<'a>(metrics: &'a str, prefix: &str) -> Vec<&'a str> {
+    metrics
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.starts_with(prefix))
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_count_requests_documents_signing_and_rate_limits_without_a_token() {
+    let s = test_server(true);
+    let elmo = format!("/v1/learners/{}/elmo", s.key);
+    let (status, _) = send(&s.router, "GET", &elmo, Some("demo")).await;
+    assert_eq!(status, StatusCode::OK);
+    let emrex = format!("{elmo}?format=emrex");
+    assert_eq!(
+        send(&s.router, "GET", &emrex, Some("demo")).await.0,
+        StatusCode::OK
+    );
+    let unknown = format!("/v1/learners/{}/elmo", "0".repeat(64));
+    assert_eq!(
+        send(&s.router, "GET", &unknown, Some("demo")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&s.router, "GET", &elmo, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // A path that matches no route: counted as `other`, and the path is never a label.
+    assert_eq!(
+        send(&s.router, "GET", "/v1/010190-123M", Some("demo"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    // Three at once are allowed, the fourth is over the rate; `ncp`'s own budget is untouched.
+    for expected in [200, 200, 200, 429] {
+        let (status, _) = send(&s.router, "GET", "/health", None).await;
+        assert_eq!(status, StatusCode::OK, "/health has no token and no limit");
+        let refresh = format!("/v1/learners/{}/refresh", s.key);
+        let (status, _) = send(&s.router, "POST", &refresh, Some("greedy")).await;
+        // Not a refresh target: 404, which still spends the token's rate.
+        let expected = if expected == 200 { 404 } else { expected };
+        assert_eq!(status.as_u16(), expected);
+    }
+
+    let (status, metrics) = send(&s.router, "GET", "/metrics", None).await;
+    assert_eq!(status, StatusCode::OK, "{metrics}");
+    for line in [
+        "rikastin_serve_requests_total{route=\"/v1/learners/{key}/elmo\",status=\"2xx\"} 2",
+        "rikastin_serve_requests_total{route=\"/v1/learners/{key}/elmo\",status=\"4xx\"} 2",
+        "rikastin_serve_requests_total{route=\"/v1/learners/{key}/refresh\",status=\"4xx\"} 4",
+        "rikastin_serve_requests_total{route=\"/health\",status=\"2xx\"} 4",
+        "rikastin_serve_requests_total{route=\"other\",status=\"4xx\"} 1",
+        "rikastin_serve_request_duration_seconds_count{route=\"/v1/learners/{key}/elmo\"} 4",
+        "rikastin_serve_request_duration_seconds_bucket{route=\"/health\",le=\"+Inf\"} 4",
+        "rikastin_serve_documents_total{format=\"elmo\"} 1",
+        "rikastin_serve_documents_total{format=\"emrex\"} 1",
+        "rikastin_serve_signing_duration_seconds_count 2",
+        "rikastin_serve_rate_limited_total 1",
+        "rikastin_serve_cache_errors_total 0",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "missing `{line}` in\n{metrics}"
+        );
+    }
+    assert!(
+        !metrics.contains(s.key.as_str()) && !metrics.contains("010190"),
+        "a label holds a path:\n{metrics}"
+    );
+    // Every sample line is `name{labels} number`, as Prometheus parses it.
+    for line in samples(&metrics, "rikastin_") {
+        let value = line.rsplit(' ').next().unwrap();
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+    }
+    // The scrape itself is counted by the next one.
+    let (_, again) = send(&s.router, "GET", "/metrics", None).await;
+    assert_eq!(
+        samples(&again, "rikastin_serve_requests_total{route=\"/metrics\""),
+        ["rikastin_serve_requests_total{route=\"/metrics\",status=\"2xx\"} 1"]
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_cache_errors() {
+    let s = test_server(false);
+    let elmo = format!("/v1/learners/{}/elmo", s.key);
+    let (status, body) = send(&s.router, "GET", &elmo, Some("demo")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    let (_, metrics) = send(&s.router, "GET", "/metrics", None).await;
+    for line in [
+        "rikastin_serve_cache_errors_total 1",
+        "rikastin_serve_requests_total{route=\"/v1/learners/{key}/elmo\",status=\"5xx\"} 1",
+        "rikastin_serve_documents_total{format=\"elmo\"} 0",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "missing `{line}` in\n{metrics}"
+        );
+    }
 }
