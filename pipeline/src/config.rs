@@ -51,6 +51,14 @@ pub struct ServeSection {
     /// Whether responses carry the PDF transcript unless the request says `transcript=false`.
     #[serde(default = "default_true")]
     pub transcript: bool,
+    /// Megabytes of signed response bodies kept in memory and sent again for a request of the
+    /// same learner, content and shape (its ETag) without signing; 0 keeps none.
+    #[serde(default = "default_signed_cache_mb")]
+    pub signed_cache_mb: usize,
+}
+
+const fn default_signed_cache_mb() -> usize {
+    64
 }
 
 fn default_listen() -> String {

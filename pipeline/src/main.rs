@@ -642,6 +642,7 @@ fn serve(config_path: &Path, listen: Option<&str>) -> Result<ExitCode> {
         tokens,
         secret,
         settings.transcript,
+        settings.signed_cache_mb.saturating_mul(1 << 20),
     );
     let listen = listen.unwrap_or(&settings.listen).to_owned();
     let runtime = tokio::runtime::Builder::new_multi_thread()

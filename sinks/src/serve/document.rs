@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -58,7 +59,7 @@ pub struct DocumentRequest {
 #[derive(Debug)]
 pub struct Served {
     /// The signed document (or its envelope); empty for 304.
-    pub body: Vec<u8>,
+    pub body: Bytes,
     /// Quoted strong ETag over the unsigned content and the request's shape.
     pub etag: String,
     /// The snapshot's freshness.
@@ -69,31 +70,51 @@ pub struct Served {
     pub format: Format,
 }
 
-/// Builds the response for `key`; the heavy part runs only when the ETag does not match.
+/// Builds the response for `key`. The metadata comes first, without the document: a caller
+/// that has the ETag gets 304, and a body signed before for the same ETag is sent again. Only
+/// otherwise is the document read, cut, signed and kept.
 pub(super) fn respond(
     server: &Server,
     store: &dyn Store,
     key: &LearnerKey,
     request: &DocumentRequest,
 ) -> Result<Served, Problem> {
-    let snapshot = store
-        .get_snapshot(key)
+    let meta = store
+        .get_snapshot_meta(key)
         .map_err(|e| server.cache_failed(e))?
-        .ok_or_else(|| Problem::not_found("no snapshot for this learner"))?;
-    let etag = etag(&snapshot.meta.content_hash, request);
+        .ok_or_else(not_found)?;
+    let etag = etag(&meta.content_hash, request);
     if request
         .if_none_match
         .as_deref()
         .is_some_and(|inm| inm.trim() == "*" || inm.split(',').any(|t| t.trim() == etag))
     {
         return Ok(Served {
-            body: Vec::new(),
+            body: Bytes::new(),
             etag,
-            meta: snapshot.meta,
+            meta,
             status: StatusCode::NOT_MODIFIED,
             format: request.format,
         });
     }
+    if let Some(body) = server.signed.get(key.as_str(), &etag) {
+        server.metrics.signed_cache(true);
+        return Ok(Served {
+            body,
+            etag,
+            meta,
+            status: StatusCode::OK,
+            format: request.format,
+        });
+    }
+    server.metrics.signed_cache(false);
+    // A run may have stored a new version since the metadata was read: the document and its
+    // own metadata are read together, and the ETag follows them.
+    let snapshot = store
+        .get_snapshot(key)
+        .map_err(|e| server.cache_failed(e))?
+        .ok_or_else(not_found)?;
+    let etag = self::etag(&snapshot.meta.content_hash, request);
     let unsigned = if request.select.is_none() && !request.transcript {
         // The stored bytes as they are: no parse, no rewrite.
         snapshot.elmo_xml
@@ -118,10 +139,11 @@ pub(super) fn respond(
     server.metrics.signed(signing.elapsed());
     let signed =
         signed.map_err(|e| Problem::internal(format!("signing the document of {key}: {e}")))?;
-    let body = match request.format {
+    let body = Bytes::from(match request.format {
         Format::Elmo => signed,
         Format::Emrex => emrex_envelope(&signed),
-    };
+    });
+    server.signed.put(key.as_str(), &etag, body.clone());
     Ok(Served {
         body,
         etag,
@@ -129,6 +151,10 @@ pub(super) fn respond(
         status: StatusCode::OK,
         format: request.format,
     })
+}
+
+fn not_found() -> Problem {
+    Problem::not_found("no snapshot for this learner")
 }
 
 /// base64(gzip(signed XML)): the EMREX `elmo` parameter (elmo.md §5).

@@ -41,6 +41,9 @@ pub(super) struct Metrics {
     signing: Histogram,
     rate_limited: AtomicU64,
     cache_errors: AtomicU64,
+    /// Documents sent from the cache of signed bodies, and those signed afresh.
+    signed_hits: AtomicU64,
+    signed_misses: AtomicU64,
 }
 
 impl Metrics {
@@ -52,6 +55,8 @@ impl Metrics {
             signing: Histogram::new(SIGNING_BOUNDS),
             rate_limited: AtomicU64::new(0),
             cache_errors: AtomicU64::new(0),
+            signed_hits: AtomicU64::new(0),
+            signed_misses: AtomicU64::new(0),
         }
     }
 
@@ -78,6 +83,16 @@ impl Metrics {
         self.signing.observe(took);
     }
 
+    /// A document body was found in the cache of signed bodies (`hit`) or had to be signed.
+    pub(super) fn signed_cache(&self, hit: bool) {
+        let counter = if hit {
+            &self.signed_hits
+        } else {
+            &self.signed_misses
+        };
+        counter.fetch_add(1, Relaxed);
+    }
+
     pub(super) fn rate_limited(&self) {
         self.rate_limited.fetch_add(1, Relaxed);
     }
@@ -86,8 +101,9 @@ impl Metrics {
         self.cache_errors.fetch_add(1, Relaxed);
     }
 
-    /// The Prometheus text exposition format (version 0.0.4).
-    pub(super) fn render(&self) -> String {
+    /// The Prometheus text exposition format (version 0.0.4). `signed_cache` is the cache of
+    /// signed bodies' entries and bytes.
+    pub(super) fn render(&self, signed_cache: (usize, usize)) -> String {
         let mut out = String::new();
         header(
             &mut out,
@@ -162,6 +178,37 @@ impl Metrics {
             out,
             "rikastin_serve_cache_errors_total {}",
             self.cache_errors.load(Relaxed)
+        );
+        header(
+            &mut out,
+            "rikastin_serve_signed_cache_lookups_total",
+            "Document requests answered from the cache of signed bodies (hit) or signed afresh (miss).",
+            "counter",
+        );
+        for (result, n) in [("hit", &self.signed_hits), ("miss", &self.signed_misses)] {
+            let _ = writeln!(
+                out,
+                "rikastin_serve_signed_cache_lookups_total{{result=\"{result}\"}} {}",
+                n.load(Relaxed)
+            );
+        }
+        header(
+            &mut out,
+            "rikastin_serve_signed_cache_bytes",
+            "Bytes of signed bodies held (serve.signed_cache_mb bounds it).",
+            "gauge",
+        );
+        let _ = writeln!(out, "rikastin_serve_signed_cache_bytes {}", signed_cache.1);
+        header(
+            &mut out,
+            "rikastin_serve_signed_cache_entries",
+            "Signed bodies held.",
+            "gauge",
+        );
+        let _ = writeln!(
+            out,
+            "rikastin_serve_signed_cache_entries {}",
+            signed_cache.0
         );
         out
     }

@@ -5,6 +5,7 @@
 mod auth;
 mod document;
 mod metrics;
+mod signed;
 #[cfg(test)]
 mod tests;
 
@@ -38,6 +39,8 @@ pub struct Server {
     /// Whether a response carries the PDF transcript when the request does not say.
     transcript_by_default: bool,
     metrics: metrics::Metrics,
+    /// Signed bodies by learner and ETag, sent again without signing.
+    signed: signed::SignedCache,
 }
 
 impl Server {
@@ -49,6 +52,7 @@ impl Server {
         tokens: Tokens,
         secret: LearnerSecret,
         transcript_by_default: bool,
+        signed_cache_bytes: usize,
     ) -> Server {
         Server {
             stores: StorePool {
@@ -61,6 +65,7 @@ impl Server {
             secret,
             transcript_by_default,
             metrics: metrics::Metrics::new(),
+            signed: signed::SignedCache::new(signed_cache_bytes),
         }
     }
 
@@ -345,7 +350,7 @@ impl IntoResponse for Problem {
 
 /// `GET /metrics`: the counters in Prometheus text format.
 async fn metrics(State(server): State<Arc<Server>>) -> Response {
-    let mut response = server.metrics.render().into_response();
+    let mut response = server.metrics.render(server.signed.usage()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

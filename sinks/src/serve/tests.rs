@@ -164,7 +164,7 @@ struct TestServer {
 const DEMO_SHA256: &str = "2a97516c354b68848cdbd8f54a226a0a55b21ed138e207ad6c5cbb9c00aa5aea";
 const GREEDY_SHA256: &str = "370aed697dc503aecee7d8faad5de775f4f7019c86e672e8d93f3df590527058";
 
-fn test_server(cache_opens: bool) -> TestServer {
+fn test_server(cache_opens: bool, signed_cache_bytes: usize) -> TestServer {
     let workspace = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     let dir = tempfile::tempdir().expect("temp dir");
     let secret = LearnerSecret::from_bytes(b"serve-metrics-test-secret".to_vec()).unwrap();
@@ -227,7 +227,16 @@ fn test_server(cache_opens: bool) -> TestServer {
     )
     .unwrap();
     let transcript = Transcript::new().unwrap();
-    let router = Server::new(open, signer, transcript, tokens, secret, false).router();
+    let router = Server::new(
+        open,
+        signer,
+        transcript,
+        tokens,
+        secret,
+        false,
+        signed_cache_bytes,
+    )
+    .router();
     TestServer {
         _dir: dir,
         router,
@@ -269,7 +278,8 @@ fn samples<'a>(metrics: &'a str, prefix: &str) -> Vec<&'a str> {
 
 #[tokio::test]
 async fn metrics_count_requests_documents_signing_and_rate_limits_without_a_token() {
-    let s = test_server(true);
+    // No cache of signed bodies: every document request signs.
+    let s = test_server(true, 0);
     let elmo = format!("/v1/learners/{}/elmo", s.key);
     let (status, _) = send(&s.router, "GET", &elmo, Some("demo")).await;
     assert_eq!(status, StatusCode::OK);
@@ -345,7 +355,7 @@ async fn metrics_count_requests_documents_signing_and_rate_limits_without_a_toke
 
 #[tokio::test]
 async fn metrics_count_cache_errors() {
-    let s = test_server(false);
+    let s = test_server(false, 0);
     let elmo = format!("/v1/learners/{}/elmo", s.key);
     let (status, body) = send(&s.router, "GET", &elmo, Some("demo")).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
@@ -360,4 +370,65 @@ async fn metrics_count_cache_errors() {
             "missing `{line}` in\n{metrics}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_signed_body_is_sent_again_for_the_same_etag_and_signed_anew_for_new_content() {
+    let s = test_server(true, 1 << 20);
+    let elmo = format!("/v1/learners/{}/elmo", s.key);
+    let (status, first) = send(&s.router, "GET", &elmo, Some("demo")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, second) = send(&s.router, "GET", &elmo, Some("demo")).await;
+    assert_eq!(first, second, "the kept bytes, exactly");
+    // Another shape of the same document is another body.
+    let emrex = format!("{elmo}?format=emrex");
+    assert_eq!(
+        send(&s.router, "GET", &emrex, Some("demo")).await.0,
+        StatusCode::OK
+    );
+    let counts = |metrics: &str| -> Vec<String> {
+        [
+            "rikastin_serve_signing_duration_seconds_count",
+            "rikastin_serve_signed_cache_lookups_total{result=\"hit\"}",
+            "rikastin_serve_signed_cache_lookups_total{result=\"miss\"}",
+            "rikastin_serve_signed_cache_entries",
+            "rikastin_serve_documents_total{format=\"elmo\"}",
+        ]
+        .iter()
+        .map(|name| {
+            samples(metrics, name)[0]
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+    };
+    let (_, metrics) = send(&s.router, "GET", "/metrics", None).await;
+    assert_eq!(counts(&metrics), ["2", "1", "2", "2", "2"], "{metrics}");
+
+    // A run stores new content: its ETag is new, so the document is signed again.
+    let mut store = crate::SqliteStore::open(&s._dir.path().join("cache.sqlite")).unwrap();
+    let mut current = store.get_snapshot(&s.key).unwrap().unwrap();
+    current.meta.content_hash = "b".repeat(64);
+    store
+        .put_snapshots(&[crate::NewSnapshot {
+            learner_key: &s.key,
+            elmo_xml: &current.elmo_xml,
+            content_hash: &current.meta.content_hash,
+            generated_date: "2025-02-01T10:00:00+02:00",
+            elmo_version: "1.7.0",
+            run_id: "r1",
+            sources: &current.meta.sources,
+            results: 0,
+            detail: None,
+        }])
+        .unwrap();
+    // (`demo` has spent its burst of 3; the other token asks.)
+    assert_eq!(
+        send(&s.router, "GET", &elmo, Some("greedy")).await.0,
+        StatusCode::OK
+    );
+    let (_, metrics) = send(&s.router, "GET", "/metrics", None).await;
+    assert_eq!(counts(&metrics), ["3", "1", "3", "3", "3"], "{metrics}");
 }

@@ -528,6 +528,9 @@ fn get_round_trips_the_exact_bytes_and_metadata(backend: &Backend) {
     let mut sorted = sources.clone();
     sorted.sort_by(|a, b| a.source.cmp(&b.source));
     assert_eq!(m.sources, sorted, "sources come back sorted by name");
+    // The metadata alone is the same, without the document.
+    assert_eq!(store.get_snapshot_meta(&k).unwrap().as_ref(), Some(m));
+    assert_eq!(store.get_snapshot_meta(&key("f")).unwrap(), None);
 
     // docs/cache.md: SELECT elmo_gz, then gunzip, gives the document.
     let (blob, _, _) = backend.raw_row(&k);

@@ -61,6 +61,10 @@ pub trait Store: Send + fmt::Debug {
     /// are read in one transaction, so they always belong to the same version.
     fn get_snapshot(&self, key: &LearnerKey) -> Result<Option<Snapshot>>;
 
+    /// The learner's snapshot metadata without the document (no decompression), or `None`:
+    /// what the read API needs to answer 304 or from its cache of signed responses.
+    fn get_snapshot_meta(&self, key: &LearnerKey) -> Result<Option<SnapshotMeta>>;
+
     /// The provenance JSON stored with the learner's snapshot, if any.
     fn get_provenance(&self, key: &LearnerKey) -> Result<Option<String>>;
 

@@ -394,6 +394,15 @@ impl Store for PostgresStore {
         Ok(Some(Snapshot { meta, elmo_xml }))
     }
 
+    fn get_snapshot_meta(&self, key: &LearnerKey) -> Result<Option<SnapshotMeta>> {
+        let op = format!("get_snapshot_meta {key}");
+        let sql = format!("SELECT {META_COLUMNS} FROM snapshot s WHERE s.learner_key = $1");
+        let row = self
+            .block_on(self.client.query_opt(&sql, &[&key.as_str()]))
+            .map_err(self.err(&op))?;
+        row.map(|row| self.read_meta(&row, &op)).transpose()
+    }
+
     fn get_provenance(&self, key: &LearnerKey) -> Result<Option<String>> {
         let row = self
             .block_on(self.client.query_opt(

@@ -225,6 +225,25 @@ impl SqliteStore {
         Ok(Some(Snapshot { meta, elmo_xml }))
     }
 
+    /// The learner's snapshot metadata, without reading the document.
+    pub fn get_snapshot_meta(&self, key: &LearnerKey) -> Result<Option<SnapshotMeta>> {
+        let op = format!("get_snapshot_meta {key}");
+        // One read transaction for the row and its sources, as in `get_snapshot`.
+        let _read = self.conn.unchecked_transaction().map_err(self.err(&op))?;
+        let sql = format!("SELECT {META_COLUMNS} FROM snapshot WHERE learner_key = ?1");
+        let found = self
+            .conn
+            .prepare_cached(&sql)
+            .and_then(|mut stmt| stmt.query_row([key.as_str()], read_meta).optional())
+            .map_err(self.err(&op))?;
+        let Some(raw) = found else {
+            return Ok(None);
+        };
+        let mut meta = raw.into_meta(&self.path, &op)?;
+        meta.sources = self.sources_of(key, &op)?;
+        Ok(Some(meta))
+    }
+
     /// The provenance JSON stored with the learner's snapshot, if any.
     pub fn get_provenance(&self, key: &LearnerKey) -> Result<Option<String>> {
         self.conn
@@ -809,6 +828,10 @@ impl super::Store for SqliteStore {
 
     fn get_snapshot(&self, key: &LearnerKey) -> Result<Option<Snapshot>> {
         SqliteStore::get_snapshot(self, key)
+    }
+
+    fn get_snapshot_meta(&self, key: &LearnerKey) -> Result<Option<SnapshotMeta>> {
+        SqliteStore::get_snapshot_meta(self, key)
     }
 
     fn get_provenance(&self, key: &LearnerKey) -> Result<Option<String>> {
