@@ -287,7 +287,7 @@ pub(crate) struct Learner<'a> {
     pub sources: Vec<SourceFreshness>,
 }
 
-struct Pending {
+pub(crate) struct Pending {
     key: LearnerKey,
     xml: Vec<u8>,
     hash: String,
@@ -344,6 +344,61 @@ impl Job {
 
     /// Assembles one learner's document ([`assemble`]), lints and writes it.
     fn build(&self, learner: Learner<'_>, drop_korkeakoulutus: bool) -> Result<Pending, Failure> {
+        self.builder().build(learner, drop_korkeakoulutus)
+    }
+
+    /// The parts of the job that building a document reads.
+    fn builder(&self) -> Builder<'_> {
+        Builder {
+            mappings: &self.mappings,
+            enrichment: &self.enrichment,
+            now: &self.now,
+        }
+    }
+
+    /// The parts of the job that storing a batch uses.
+    fn writer(&mut self) -> Writer<'_> {
+        Writer {
+            store: &mut *self.store,
+            now: &self.now,
+            run_id: &self.run_id,
+            learner_detail: self.learner_detail,
+        }
+    }
+
+    fn flush(
+        &mut self,
+        pending: &mut Vec<Pending>,
+        summary: &mut Summary,
+    ) -> Result<(), rikastin_sinks::Error> {
+        self.writer().flush(pending, summary)
+    }
+}
+
+/// What building one learner's document reads, borrowed from the [`Job`]: `Sync`, so the
+/// threads of a recorded run share it while the job's store writes the batch before.
+#[derive(Clone, Copy)]
+pub(crate) struct Builder<'a> {
+    mappings: &'a Mappings,
+    enrichment: &'a Enrichment,
+    now: &'a DateTime,
+}
+
+/// What storing a batch uses, borrowed from the [`Job`] apart from its [`Builder`].
+pub(crate) struct Writer<'a> {
+    store: &'a mut dyn Store,
+    now: &'a DateTime,
+    run_id: &'a str,
+    learner_detail: bool,
+}
+
+impl Builder<'_> {
+    /// Assembles one learner's document ([`assemble`]), lints and writes it.
+    pub(crate) fn build(
+        &self,
+        learner: Learner<'_>,
+        drop_korkeakoulutus: bool,
+    ) -> Result<Pending, Failure> {
         let fail = |phase, error: String| Failure {
             recording: learner.label.clone(),
             learner: Some(learner.key.to_string()),
@@ -360,9 +415,9 @@ impl Job {
         } = assemble(
             &learner.virta,
             learner.koski,
-            &self.mappings,
-            &self.enrichment,
-            &self.now,
+            self.mappings,
+            self.enrichment,
+            self.now,
             drop_korkeakoulutus,
         )
         .map_err(|e| fail(Phase::Map, format!("{}: {e}", learner.label)))?;
@@ -383,7 +438,7 @@ impl Job {
         }
         let xml = elmo::write(&elmo);
         Ok(Pending {
-            hash: content_hash(&xml, &self.now),
+            hash: content_hash(&xml, self.now),
             xml,
             results: results as u32,
             sources: learner.sources,
@@ -400,8 +455,11 @@ impl Job {
             key: learner.key,
         })
     }
+}
 
-    fn flush(
+impl Writer<'_> {
+    /// Stores `pending` in one transaction and counts the outcomes.
+    pub(crate) fn flush(
         &mut self,
         pending: &mut Vec<Pending>,
         summary: &mut Summary,
@@ -418,7 +476,7 @@ impl Job {
                 content_hash: &p.hash,
                 generated_date: &generated,
                 elmo_version: ELMO_VERSION,
-                run_id: &self.run_id,
+                run_id: self.run_id,
                 sources: &p.sources,
                 results: p.results,
                 detail: Some(rikastin_sinks::SnapshotDetail {
@@ -448,10 +506,13 @@ impl Job {
             for e in &p.outcome.exclusions {
                 *summary.excluded.entry(e.reason.clone()).or_insert(0) += 1;
             }
-            summary.learner_outcomes.push(LearnerOutcome {
-                outcome: name,
-                ..p.outcome
-            });
+            // Only for --report-json: a run of a million learners must not keep them all.
+            if self.learner_detail {
+                summary.learner_outcomes.push(LearnerOutcome {
+                    outcome: name,
+                    ..p.outcome
+                });
+            }
         }
         Ok(())
     }
@@ -527,23 +588,21 @@ pub fn content_hash(xml: &[u8], now: &DateTime) -> String {
         format!("<issueDate>{now}</issueDate>"),
     ];
     let mut hasher = Sha256::new();
-    let mut rest = xml;
-    while !rest.is_empty() {
-        let next = stamps
-            .iter()
-            .filter_map(|s| find(rest, s.as_bytes()).map(|at| (at, s.len())))
-            .min();
-        match next {
-            Some((at, len)) => {
-                hasher.update(&rest[..at]);
-                rest = &rest[at + len..];
+    // One pass over the tags: searching the rest of the document for each stamp in turn read it
+    // again after every stamp found (once per report), byte by byte.
+    let (mut from, mut at) = (0, 0);
+    while let Some(offset) = xml[at..].iter().position(|&b| b == b'<') {
+        let tag = at + offset;
+        match stamps.iter().find(|s| xml[tag..].starts_with(s.as_bytes())) {
+            Some(stamp) => {
+                hasher.update(&xml[from..tag]);
+                from = tag + stamp.len();
+                at = from;
             }
-            None => {
-                hasher.update(rest);
-                rest = &[];
-            }
+            None => at = tag + 1,
         }
     }
+    hasher.update(&xml[from..]);
     hex::encode(hasher.finalize())
 }
 
@@ -551,10 +610,6 @@ pub fn content_hash(xml: &[u8], now: &DateTime) -> String {
 fn source_names(sources: &[SourceFreshness]) -> String {
     let names: Vec<&str> = sources.iter().map(|s| s.source.as_str()).collect();
     names.join("+")
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]
