@@ -5,7 +5,7 @@ RIKASTIN := target/debug/rikastin
 # The document transcript-png renders: the largest golden file (79 results, VIRTA and KOSKI).
 ELMO ?= tests/golden/fc1664abafeb38acf862e20c71b4b1d85f5de78c2432c7a3d5ab656462006aaa.xml
 
-.PHONY: build run run-live test lint fmt data clean help bench-extract bench-serve serve transcript-png fuzz crash-test
+.PHONY: build run run-live test lint fmt data clean help bench bench-rebuild bench-incremental bench-micro bench-extract bench-serve serve transcript-png fuzz crash-test
 
 help:            ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -22,6 +22,32 @@ run-live: build  ## the same job over HTTP: start the stand-in VIRTA/KOSKI serve
 test:            ## unit, golden and end-to-end tests (needs: apt-get install libxml2-utils xmlsec1 poppler-utils postgresql)
 	$(CARGO) build --workspace --bins
 	scripts/with-postgres $(CARGO) test --workspace
+
+# The rebuild set's size (make bench (a)); the incremental run's cache holds BENCH_CACHED learners
+# (default the same) and BENCH_CHANGED of them change. Sets are generated once into
+# target/bench-data/ and reused. A quick run: make bench BENCH_LEARNERS=5000 BENCH_CHANGED=1000
+BENCH_LEARNERS ?= 100000
+BENCH_CACHED ?= $(BENCH_LEARNERS)
+BENCH_CHANGED ?= 10000
+BENCH_ENV = BENCH_LEARNERS=$(BENCH_LEARNERS) BENCH_CACHED=$(BENCH_CACHED) BENCH_CHANGED=$(BENCH_CHANGED)
+
+bench:           ## release build; every benchmark: full rebuild, incremental run, micro-benchmarks, serve (BENCHMARKS.md)
+	$(CARGO) build --release --workspace --bins
+	$(BENCH_ENV) $(CARGO) bench --workspace --bench rebuild
+	$(BENCH_ENV) $(CARGO) bench --workspace --bench incremental
+	$(CARGO) bench --workspace --bench hot_path -- --warm-up-time 1 --measurement-time 3
+	scripts/bench-serve
+
+bench-rebuild:   ## release build; a full rebuild of BENCH_LEARNERS (default 100000) recorded learners beside its floor
+	$(CARGO) build --release --workspace --bins
+	$(BENCH_ENV) $(CARGO) bench --workspace --bench rebuild
+
+bench-incremental: ## release build; BENCH_CHANGED (default 10000) changed learners into a cache of BENCH_CACHED
+	$(CARGO) build --release --workspace --bins
+	$(BENCH_ENV) $(CARGO) bench --workspace --bench incremental
+
+bench-micro:     ## criterion micro-benchmarks: VIRTA parser, mapping engine, lint, ELMO writer, gzip
+	$(CARGO) bench --workspace --bench hot_path
 
 bench-extract:   ## release build; live extraction throughput and p99 against the stand-in, beside the HTTP floor
 	$(CARGO) build --release --bins

@@ -3,7 +3,9 @@
 //! order of precedence. Learning outcomes go into `description` (plain) and `descriptionHtml`
 //! (sanitised simple HTML), as ELMO has no element of its own for them (elmo.md §3).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use elmo::{Level, Los, Text};
 use rikastin_sources::catalogue::{
@@ -22,6 +24,54 @@ pub struct Catalogues {
     pub files: Vec<PathBuf>,
     /// Rows left out and overlapping versions, by file and line.
     pub problems: Vec<Problem>,
+    /// The texts of the versions joined so far, rendered once.
+    pub rendered: Rendered,
+}
+
+/// Catalogue texts as the join writes them, rendered once per course version: turning the
+/// institutions' HTML into plain text and sanitised markup (ammonia parses it with html5ever)
+/// for every learner who took the course was most of a full rebuild's time (BENCHMARKS.md,
+/// issue 7). Shared by the threads of a run.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// By the addresses of the version (in an index that does not change while this lives
+    /// beside it) and of the rules it was rendered with.
+    by_version: RwLock<HashMap<(usize, usize), Arc<VersionTexts>>>,
+}
+
+/// One version's titles and description, as [`fill`] writes them.
+#[derive(Debug)]
+struct VersionTexts {
+    titles: Vec<Text>,
+    described: Described,
+}
+
+impl Rendered {
+    fn get(&self, version: &CourseVersion, rules: &CatalogueRules) -> Arc<VersionTexts> {
+        let key = (
+            version as *const CourseVersion as usize,
+            rules as *const CatalogueRules as usize,
+        );
+        // A poisoned lock only means another thread panicked mid-insert of a whole value.
+        let read = self.by_version.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = read.get(&key) {
+            return found.clone();
+        }
+        drop(read);
+        let texts = Arc::new(VersionTexts {
+            titles: rules
+                .languages
+                .iter()
+                .filter_map(|lang| {
+                    let t = version.title.get(lang)?;
+                    Some(text(lang, html::to_plain(t)))
+                })
+                .collect(),
+            described: describe(version, rules),
+        });
+        let mut write = self.by_version.write().unwrap_or_else(|e| e.into_inner());
+        write.entry(key).or_insert(texts).clone()
+    }
 }
 
 impl Catalogues {
@@ -59,6 +109,7 @@ impl Catalogues {
             index,
             files,
             problems,
+            rendered: Rendered::default(),
         })
     }
 }
@@ -92,6 +143,7 @@ pub fn join(
     institution: &str,
     rules: &CatalogueRules,
     index: &CatalogueIndex,
+    rendered: &Rendered,
 ) -> Join {
     let mut join = Join {
         code: course_code(los).map(str::to_owned),
@@ -121,7 +173,8 @@ pub fn join(
                 Source::Record if has_record_value(los, *field) => break,
                 Source::Record => {}
                 Source::Catalogue => {
-                    if fill(los, *field, version, rules, &mut join) {
+                    let texts = rendered.get(version, rules);
+                    if fill(los, *field, version, &texts, &mut join) {
                         join.filled.push(*field);
                         break;
                     }
@@ -158,32 +211,24 @@ fn fill(
     los: &mut Los,
     field: Field,
     version: &CourseVersion,
-    rules: &CatalogueRules,
+    texts: &VersionTexts,
     join: &mut Join,
 ) -> bool {
     let loi = &mut los.specifies.instance;
     match field {
         Field::Title => {
-            let titles: Vec<Text> = rules
-                .languages
-                .iter()
-                .filter_map(|lang| {
-                    let t = version.title.get(lang)?;
-                    Some(text(lang, html::to_plain(t)))
-                })
-                .collect();
-            if titles.is_empty() {
+            if texts.titles.is_empty() {
                 return false;
             }
-            los.titles = titles;
+            los.titles = texts.titles.clone();
         }
         Field::Description => {
-            let built = describe(version, rules);
+            let built = &texts.described;
             if built.plain.is_empty() {
                 return false;
             }
-            los.descriptions = built.plain;
-            los.descriptions_html = built.html;
+            los.descriptions = built.plain.clone();
+            los.descriptions_html = built.html.clone();
             join.outcomes = built.outcomes;
         }
         Field::Url => match &version.url {
@@ -222,6 +267,7 @@ fn text(lang: &str, value: String) -> Text {
 }
 
 /// A description in every language that has some part of it.
+#[derive(Debug)]
 struct Described {
     plain: Vec<Text>,
     html: Vec<Text>,

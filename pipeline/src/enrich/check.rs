@@ -77,9 +77,10 @@ pub fn check(
                     candidates.push((code.to_owned(), los.clone()));
                 }
             });
+            let rendered = catalogue::Rendered::default();
             for (code, mut los) in candidates {
                 report.examined += 1;
-                let join = catalogue::join(&mut los, institution, rules, &index);
+                let join = catalogue::join(&mut los, institution, rules, &index, &rendered);
                 if join.version.is_none() {
                     *unmatched.entry(code).or_default() += 1;
                     continue;

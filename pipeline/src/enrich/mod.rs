@@ -103,7 +103,9 @@ impl Enrichment {
             let mut found = Vec::new();
             walk_mut(&mut report.los, &mut |los| {
                 found.push(match (&self.catalogues, &institution) {
-                    (Some(c), Some(inst)) => catalogue::join(los, inst, &rules.catalogue, &c.index),
+                    (Some(c), Some(inst)) => {
+                        catalogue::join(los, inst, &rules.catalogue, &c.index, &c.rendered)
+                    }
                     _ => Join {
                         code: catalogue::course_code(los).map(str::to_owned),
                         ..Join::default()

@@ -351,7 +351,7 @@ pub(crate) struct Learner<'a> {
     pub sources: Vec<SourceFreshness>,
 }
 
-struct Pending {
+pub(crate) struct Pending {
     key: LearnerKey,
     /// The document as a model, kept in a dry run only, for the plan's comparison.
     model: Option<Elmo>,
@@ -414,6 +414,65 @@ impl Job {
 
     /// Assembles one learner's document ([`assemble`]), lints and writes it.
     fn build(&self, learner: Learner<'_>, drop_korkeakoulutus: bool) -> Result<Pending, Failure> {
+        self.builder().build(learner, drop_korkeakoulutus)
+    }
+
+    /// The parts of the job that building a document reads.
+    fn builder(&self) -> Builder<'_> {
+        Builder {
+            mappings: &self.mappings,
+            enrichment: &self.enrichment,
+            now: &self.now,
+            dry_run: self.dry_run,
+        }
+    }
+
+    /// The parts of the job that storing a batch uses.
+    fn writer(&mut self) -> Writer<'_> {
+        Writer {
+            store: &mut *self.store,
+            now: &self.now,
+            run_id: &self.run_id,
+            dry_run: self.dry_run,
+        }
+    }
+
+    fn flush(
+        &mut self,
+        pending: &mut Vec<Pending>,
+        summary: &mut Summary,
+    ) -> Result<(), rikastin_sinks::Error> {
+        self.writer().flush(pending, summary)
+    }
+}
+
+/// What building one learner's document reads, borrowed from the [`Job`]: `Sync`, so the
+/// threads of a recorded run share it while the job's store writes the batch before.
+#[derive(Clone, Copy)]
+pub(crate) struct Builder<'a> {
+    mappings: &'a Mappings,
+    enrichment: &'a Enrichment,
+    now: &'a DateTime,
+    /// Keep each document's model for the plan's comparison.
+    dry_run: bool,
+}
+
+/// What storing a batch uses, borrowed from the [`Job`] apart from its [`Builder`].
+pub(crate) struct Writer<'a> {
+    store: &'a mut dyn Store,
+    now: &'a DateTime,
+    run_id: &'a str,
+    /// Compare with the stored documents instead of writing.
+    dry_run: bool,
+}
+
+impl Builder<'_> {
+    /// Assembles one learner's document ([`assemble`]), lints and writes it.
+    pub(crate) fn build(
+        &self,
+        learner: Learner<'_>,
+        drop_korkeakoulutus: bool,
+    ) -> Result<Pending, Failure> {
         let fail = |phase, error: String| Failure {
             recording: learner.label.clone(),
             learner: Some(learner.key.to_string()),
@@ -430,9 +489,9 @@ impl Job {
         } = assemble(
             &learner.virta,
             learner.koski,
-            &self.mappings,
-            &self.enrichment,
-            &self.now,
+            self.mappings,
+            self.enrichment,
+            self.now,
             drop_korkeakoulutus,
         )
         .map_err(|e| fail(Phase::Map, format!("{}: {e}", learner.label)))?;
@@ -455,7 +514,7 @@ impl Job {
         let xml = elmo::write(&elmo);
         Ok(Pending {
             model: self.dry_run.then_some(elmo),
-            hash: content_hash(&xml, &self.now),
+            hash: content_hash(&xml, self.now),
             xml,
             results: results as u32,
             sources: learner.sources,
@@ -472,8 +531,11 @@ impl Job {
             key: learner.key,
         })
     }
+}
 
-    fn flush(
+impl Writer<'_> {
+    /// Stores `pending` in one transaction and counts the outcomes.
+    pub(crate) fn flush(
         &mut self,
         pending: &mut Vec<Pending>,
         summary: &mut Summary,
@@ -493,7 +555,7 @@ impl Job {
                 content_hash: &p.hash,
                 generated_date: &generated,
                 elmo_version: ELMO_VERSION,
-                run_id: &self.run_id,
+                run_id: self.run_id,
                 sources: &p.sources,
                 results: p.results,
                 detail: Some(rikastin_sinks::SnapshotDetail {
@@ -639,23 +701,21 @@ pub fn content_hash(xml: &[u8], now: &DateTime) -> String {
         format!("<content>{}</content>", crate::enrich::ds::dmy(&today)),
     ];
     let mut hasher = Sha256::new();
-    let mut rest = xml;
-    while !rest.is_empty() {
-        let next = stamps
-            .iter()
-            .filter_map(|s| find(rest, s.as_bytes()).map(|at| (at, s.len())))
-            .min();
-        match next {
-            Some((at, len)) => {
-                hasher.update(&rest[..at]);
-                rest = &rest[at + len..];
+    // One pass over the tags: searching the rest of the document for each stamp in turn read it
+    // again after every stamp found (once per report), byte by byte.
+    let (mut from, mut at) = (0, 0);
+    while let Some(offset) = xml[at..].iter().position(|&b| b == b'<') {
+        let tag = at + offset;
+        match stamps.iter().find(|s| xml[tag..].starts_with(s.as_bytes())) {
+            Some(stamp) => {
+                hasher.update(&xml[from..tag]);
+                from = tag + stamp.len();
+                at = from;
             }
-            None => {
-                hasher.update(rest);
-                rest = &[];
-            }
+            None => at = tag + 1,
         }
     }
+    hasher.update(&xml[from..]);
     hex::encode(hasher.finalize())
 }
 
@@ -701,10 +761,6 @@ fn completeness(
 fn source_names(sources: &[SourceFreshness]) -> String {
     let names: Vec<&str> = sources.iter().map(|s| s.source.as_str()).collect();
     names.join("+")
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use rikastin_sinks::{LearnerKey, SourceFreshness};
 use rikastin_sources::{RecordedFolder, Recording};
 
-use super::{BATCH, Failure, Job, Learner, Pending, Phase, Summary};
+use super::{BATCH, Builder, Failure, Job, Learner, Pending, Phase, Summary, Writer};
 use crate::learners;
 
 /// The folders a recorded run reads.
@@ -45,21 +45,53 @@ impl Job {
         let total = virta.len() + koski.len();
         let mut seen = HashSet::new();
         let mut pending = Vec::new();
-        for (i, rec) in virta.iter().enumerate() {
-            summary.recordings += 1;
-            self.virta_recording(
-                &input,
-                &koski_by_key,
-                rec,
-                &mut seen,
-                &mut pending,
-                &mut summary,
-            );
-            if pending.len() >= BATCH {
-                self.flush(&mut pending, &mut summary)?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Borrowed field by field: the builder's parts are shared while the store is written.
+        let reader = Reader {
+            builder: Builder {
+                mappings: &self.mappings,
+                enrichment: &self.enrichment,
+                now: &self.now,
+                dry_run: self.dry_run,
+            },
+            secret: &self.secret,
+            input: &input,
+            koski_by_key: &koski_by_key,
+        };
+        let mut writer = Writer {
+            store: &mut *self.store,
+            now: &self.now,
+            run_id: &self.run_id,
+            dry_run: self.dry_run,
+        };
+        // Every core builds chunk k+1 while this thread stores chunk k: the store is the one
+        // serial step. Results are taken in recording order, so the run's outcome does not
+        // depend on the threads, and at most two chunks are in memory.
+        std::thread::scope(|scope| -> Result<(), rikastin_sinks::Error> {
+            let reader = &reader;
+            let virta = virta.as_slice();
+            let build = |start: usize| {
+                let chunk = &virta[start..(start + CHUNK).min(virta.len())];
+                scope.spawn(move || reader.read_all(chunk, threads))
+            };
+            let mut ahead = (!virta.is_empty()).then(|| build(0));
+            let mut done = 0;
+            while let Some(building) = ahead.take() {
+                let read = building.join().expect("a recording's build does not panic");
+                let next = done + read.len();
+                ahead = (next < virta.len()).then(|| build(next));
+                for (rec, read) in virta[done..].iter().zip(read) {
+                    summary.recordings += 1;
+                    take(rec, read, &mut seen, &mut pending, &mut summary);
+                    if pending.len() >= BATCH {
+                        writer.flush(&mut pending, &mut summary)?;
+                    }
+                    done += 1;
+                    progress(done, total);
+                }
             }
-            progress(i + 1, total);
-        }
+            Ok(())
+        })?;
         // KOSKI recordings of learners VIRTA does not know: vocational and upper-secondary only.
         for (i, rec) in koski.iter().enumerate() {
             if seen.contains(rec.name.as_str()) {
@@ -101,84 +133,160 @@ impl Job {
         Ok(summary)
     }
 
-    fn virta_recording(
-        &self,
-        input: &Recorded,
-        koski_by_key: &HashMap<&str, &Recording>,
-        rec: &Recording,
-        seen: &mut HashSet<String>,
-        pending: &mut Vec<Pending>,
-        summary: &mut Summary,
-    ) {
+    /// A source that answered completely at the run's time.
+    pub(super) fn fresh(&self, source: &str) -> SourceFreshness {
+        fresh(&self.now, source)
+    }
+}
+
+/// Recordings built ahead of the store at a time: one store batch, so that storing one chunk
+/// takes about as long as building the next.
+const CHUNK: usize = BATCH;
+
+/// A source that answered completely at `now`.
+fn fresh(now: &elmo::DateTime, source: &str) -> SourceFreshness {
+    SourceFreshness {
+        source: source.into(),
+        fetched_at: now.to_string(),
+        complete: true,
+    }
+}
+
+/// Reads VIRTA recordings and builds their learners' documents; shared by the build threads.
+struct Reader<'a> {
+    builder: Builder<'a>,
+    secret: &'a rikastin_sinks::LearnerSecret,
+    input: &'a Recorded,
+    koski_by_key: &'a HashMap<&'a str, &'a Recording>,
+}
+
+/// What one VIRTA recording gave.
+enum Read {
+    /// It could not be read or parsed.
+    Failed(Failure),
+    /// Its learners, in document order (none: the recording had no data).
+    Learners(Vec<Built>),
+}
+
+/// One learner of a recording, built (or not) before it is known whether the run has seen the
+/// learner already: the few duplicates are thrown away in order by [`take`].
+struct Built {
+    key: LearnerKey,
+    document: Result<Pending, Failure>,
+}
+
+impl Reader<'_> {
+    /// Reads `chunk` on `threads` threads (this one among them), results in chunk order.
+    fn read_all(&self, chunk: &[Recording], threads: usize) -> Vec<Read> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(rec) = chunk.get(i) else {
+                    return out;
+                };
+                out.push((i, self.read(rec)));
+            }
+        };
+        let mut all: Vec<(usize, Read)> = std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mut all = work();
+            for helper in helpers {
+                all.extend(helper.join().expect("a recording's build does not panic"));
+            }
+            all
+        });
+        all.sort_unstable_by_key(|(i, _)| *i);
+        all.into_iter().map(|(_, read)| read).collect()
+    }
+
+    /// Reads, parses and builds one recording.
+    fn read(&self, rec: &Recording) -> Read {
+        let input = self.input;
         let bytes = match input.virta.read(rec) {
             Ok(b) => b,
-            Err(e) => {
-                return summary
-                    .failures
-                    .push(fetch_failure(&rec.name, e.to_string()));
-            }
+            Err(e) => return Read::Failed(fetch_failure(&rec.name, e.to_string())),
         };
         let virta = match rikastin_sources::virta::parse(&bytes, &rec.name) {
             Ok(v) => v,
             Err(e) => {
-                return summary.failures.push(Failure {
+                return Read::Failed(Failure {
                     phase: Phase::Parse,
                     ..fetch_failure(&rec.name, e.to_string())
                 });
             }
         };
-        let groups = learners::group(&virta);
-        if groups.is_empty() {
-            summary.no_data += 1;
-        }
-        for group in groups {
-            let key = LearnerKey::derive(&self.secret, group.identity);
-            if !seen.insert(key.to_string()) {
-                summary.failures.push(Failure {
-                    learner: Some(key.to_string()),
-                    phase: Phase::Map,
-                    ..fetch_failure(
-                        &rec.name,
-                        "the same learner is in two recordings of this run; neither is guessed to win"
-                            .into(),
-                    )
-                });
-                continue;
-            }
-            let mut sources = vec![self.fresh("virta")];
-            let koski = match (&input.koski, koski_by_key.get(key.as_str())) {
-                (Some(folder), Some(found)) => match read_koski(folder, found) {
-                    Ok(oppija) => {
-                        sources.push(self.fresh("koski"));
-                        Some(oppija)
-                    }
-                    Err(f) => {
-                        summary.failures.push(f);
-                        continue;
-                    }
-                },
-                _ => None,
-            };
-            let learner = Learner {
-                key,
-                label: rec.name.clone(),
-                virta: group.records,
-                koski: koski.as_ref(),
-                sources,
-            };
-            match self.build(learner, true) {
-                Ok(p) => pending.push(p),
-                Err(f) => summary.failures.push(f),
-            }
-        }
+        let now = self.builder.now;
+        let learners = learners::group(&virta)
+            .into_iter()
+            .map(|group| {
+                let key = LearnerKey::derive(self.secret, group.identity);
+                let mut sources = vec![fresh(now, "virta")];
+                let koski = match (&input.koski, self.koski_by_key.get(key.as_str())) {
+                    (Some(folder), Some(found)) => match read_koski(folder, found) {
+                        Ok(oppija) => {
+                            sources.push(fresh(now, "koski"));
+                            Some(oppija)
+                        }
+                        Err(f) => {
+                            return Built {
+                                key,
+                                document: Err(f),
+                            };
+                        }
+                    },
+                    _ => None,
+                };
+                let learner = Learner {
+                    key: key.clone(),
+                    label: rec.name.clone(),
+                    virta: group.records,
+                    koski: koski.as_ref(),
+                    sources,
+                };
+                Built {
+                    key,
+                    document: self.builder.build(learner, true),
+                }
+            })
+            .collect();
+        Read::Learners(learners)
     }
+}
 
-    /// A source that answered completely at the run's time.
-    pub(super) fn fresh(&self, source: &str) -> SourceFreshness {
-        SourceFreshness {
-            source: source.into(),
-            fetched_at: self.now.to_string(),
-            complete: true,
+/// Takes one recording's outcome into the run, in recording order: a learner met in an
+/// earlier recording is a failure of this one, whatever was built for it.
+fn take(
+    rec: &Recording,
+    read: Read,
+    seen: &mut HashSet<String>,
+    pending: &mut Vec<Pending>,
+    summary: &mut Summary,
+) {
+    let learners = match read {
+        Read::Failed(f) => return summary.failures.push(f),
+        Read::Learners(learners) => learners,
+    };
+    if learners.is_empty() {
+        summary.no_data += 1;
+    }
+    for Built { key, document } in learners {
+        if !seen.insert(key.to_string()) {
+            summary.failures.push(Failure {
+                learner: Some(key.to_string()),
+                phase: Phase::Map,
+                ..fetch_failure(
+                    &rec.name,
+                    "the same learner is in two recordings of this run; neither is guessed to win"
+                        .into(),
+                )
+            });
+            continue;
+        }
+        match document {
+            Ok(p) => pending.push(p),
+            Err(f) => summary.failures.push(f),
         }
     }
 }
