@@ -182,7 +182,7 @@ impl Job {
                     // (invariant 1); a learner with none yet gets the partial one, marked so,
                     // and stays a dead letter until KOSKI answers.
                     let failure = target_failure(&key, e.service(), e.to_string(), e.class());
-                    let stored = block_in_place(|| self.store.get_snapshot(&key))?;
+                    let stored = block_in_place(|| self.store.get_snapshot_meta(&key))?;
                     self.dead_letter(&key, failure, &mut summary)?;
                     if stored.is_some() || answers.opiskelijat.is_empty() {
                         continue;
