@@ -366,8 +366,8 @@ impl<'a> Linter<'a> {
                 );
             }
             if let Some(tag) = html_tags(&html.value)
-                .into_iter()
-                .find(|t| NON_SIMPLE_HTML.contains(&t.as_str()))
+                .find(|t| NON_SIMPLE_HTML.iter().any(|n| n.eq_ignore_ascii_case(t)))
+                .map(str::to_ascii_lowercase)
             {
                 self.push("W-HTML-TAG", &hpath, format!("`<{tag}>` is not simple HTML (no tables, images or headings; elmo.md §2.10)"));
             }
@@ -901,7 +901,7 @@ impl<'a> Linter<'a> {
     }
 
     fn plain(&mut self, text: &str, path: &str) {
-        if let Some(tag) = html_tags(text).into_iter().next() {
+        if let Some(tag) = html_tags(text).next().map(str::to_ascii_lowercase) {
             self.push(
                 "E-HTML-IN-PLAIN",
                 path,
@@ -966,26 +966,26 @@ fn is_language_tag(tag: &str) -> bool {
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// Lower-cased names of the HTML-looking tags in `text` (`<p>`, `</em>`, `<br/>`).
-fn html_tags(text: &str) -> Vec<String> {
-    let mut tags = Vec::new();
+/// Names of the HTML-looking tags in `text` (`<p>`, `</em>`, `<br/>`), as written: compare
+/// them ignoring ASCII case. An iterator of slices, because the lint asks this of every text.
+fn html_tags(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = text;
-    while let Some(i) = rest.find('<') {
-        rest = &rest[i + 1..];
-        let body = rest.strip_prefix('/').unwrap_or(rest);
-        let name: String = body
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
-        let starts_alpha = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-        let closes = body[name.len()..]
-            .find(['>', '<'])
-            .is_some_and(|j| body[name.len() + j..].starts_with('>'));
-        if starts_alpha && closes {
-            tags.push(name.to_ascii_lowercase());
+    std::iter::from_fn(move || {
+        while let Some(i) = rest.find('<') {
+            rest = &rest[i + 1..];
+            let body = rest.strip_prefix('/').unwrap_or(rest);
+            let len = body.bytes().take_while(u8::is_ascii_alphanumeric).count();
+            let name = &body[..len];
+            let starts_alpha = name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic());
+            let closes = body[len..]
+                .find(['>', '<'])
+                .is_some_and(|j| body[len + j..].starts_with('>'));
+            if starts_alpha && closes {
+                return Some(name);
+            }
         }
-    }
-    tags
+        None
+    })
 }
 
 #[cfg(test)]

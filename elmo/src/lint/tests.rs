@@ -14,7 +14,8 @@ fn language_tags() {
 
 #[test]
 fn finds_html_tags_but_not_comparisons() {
-    assert_eq!(html_tags("<p>a</p> <br/>"), vec!["p", "p", "br"]);
-    assert!(html_tags("a < b and c > d").is_empty());
-    assert!(html_tags("x<3").is_empty());
+    let tags = |text| html_tags(text).collect::<Vec<_>>();
+    assert_eq!(tags("<p>a</p> <BR/>"), ["p", "p", "BR"]);
+    assert!(tags("a < b and c > d").is_empty());
+    assert!(tags("x<3").is_empty());
 }
