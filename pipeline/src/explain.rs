@@ -20,8 +20,9 @@ pub struct StoredProvenance {
 /// Renders the provenance; `los` keeps only the results with that identifier (a value, or
 /// `type:value`). Errors when the JSON is not ours or the identifier matches nothing.
 pub fn render(json: &str, los: Option<&str>) -> Result<String, String> {
-    let stored: StoredProvenance = serde_json::from_str(json)
-        .map_err(|e| format!("the stored provenance is unreadable: {e}"))?;
+    let stored: StoredProvenance = serde_json::from_str(json).map_err(|e| {
+        format!("the stored provenance is unreadable ({e}); `rikastin run` rewrites it")
+    })?;
     let matches = |r: &ResultProvenance| {
         los.is_none_or(|id| {
             r.ids
@@ -40,12 +41,23 @@ pub fn render(json: &str, los: Option<&str>) -> Result<String, String> {
     for r in &shown {
         let _ = writeln!(out, "[{}] {}", r.institution, r.title);
         let _ = writeln!(out, "    ids: {}", r.ids.join(", "));
-        let width = r.fields.iter().map(|f| f.field.len()).max().unwrap_or(0);
-        for f in &r.fields {
+        let fields = || {
+            r.from
+                .iter()
+                .flat_map(|o| o.fields.iter().map(move |f| (f, o)))
+        };
+        let width = fields().map(|(f, _)| f.len()).max().unwrap_or(0);
+        for (field, o) in fields() {
+            // A catalogue field's rule is its key in the precedence list.
+            let rule = if o.source == "catalogue" {
+                format!("{}.{field}", o.rule)
+            } else {
+                o.rule.to_string()
+            };
             let _ = writeln!(
                 out,
-                "    {:<width$}  {:<9}  {}  ({})",
-                f.field, f.source, f.at, f.rule
+                "    {field:<width$}  {:<9}  {}  ({rule})",
+                o.source, o.at
             );
         }
     }
@@ -88,9 +100,9 @@ mod tests {
 
     const JSON: &str = r#"{"results":[
         {"institution":"01901","ids":["local:A1","koulutusmoduulitunniste:TKT10021"],"title":"Cloud",
-         "fields":[{"field":"title","source":"virta","at":"VIRTA Opintosuoritus (01901, a1)","rule":"mappings/virta.yaml attainments"},
-                   {"field":"description","source":"catalogue","at":"data/catalogues/01901.csv:7 (2012-08-01..)","rule":"mappings/enrichment.yaml catalogue.precedence.description"}]},
-        {"institution":"01901","ids":["local:B2"],"title":"Other","fields":[]}],
+         "from":[{"source":"virta","at":"VIRTA Opintosuoritus (01901, a1)","rule":"mappings/virta.yaml attainments","fields":["title","date"]},
+                 {"source":"catalogue","at":"data/catalogues/01901.csv:7 (2012-08-01..)","rule":"mappings/enrichment.yaml catalogue.precedence","fields":["description","url"]}]},
+        {"institution":"01901","ids":["local:B2"],"title":"Other","from":[]}],
         "diploma_supplements":[{"los_title":"LuK","institution":"01901","degree_code":"KH50","file":null,"reason":"no programme file","missing":[],"provenance":[]}]}"#;
 
     #[test]
@@ -101,7 +113,18 @@ mod tests {
             text.contains("data/catalogues/01901.csv:7 (2012-08-01..)"),
             "{text}"
         );
-        assert!(text.contains("catalogue.precedence.description"), "{text}");
+        assert!(
+            text.contains("(mappings/enrichment.yaml catalogue.precedence.description)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("(mappings/enrichment.yaml catalogue.precedence.url)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("date         virta      VIRTA Opintosuoritus (01901, a1)  (mappings/virta.yaml attainments)"),
+            "{text}"
+        );
         assert!(text.contains("not attached — no programme file"), "{text}");
     }
 

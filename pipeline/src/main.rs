@@ -388,6 +388,11 @@ struct RunArgs {
     max_failed: rikastin::run::FailureThreshold,
 }
 
+/// mimalloc rather than glibc's malloc: a rebuild allocates and frees each learner's model on
+/// every core, and glibc spent a quarter of the run's CPU doing it (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     rikastin::console::init_logs(cli.log_format);

@@ -11,6 +11,8 @@ pub mod check;
 pub mod ds;
 pub mod rules;
 
+use std::borrow::Cow;
+
 use elmo::{Date, Elmo, Los, Report};
 use serde::{Deserialize, Serialize};
 
@@ -30,17 +32,21 @@ pub struct Enrichment {
     pub ds: Option<DsLibrary>,
 }
 
-/// Where one generated field came from.
+/// Where some of a result's generated fields came from: one record, catalogue version or DS
+/// source, and the rule that put them there. Fields with the same origin are stored together,
+/// because the origin is most of the bytes: one per field, it made the provenance 80 % of what a
+/// run wrote (BENCHMARKS.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldSource {
-    /// The ELMO field, e.g. `title`, `description`, `diplomaSupplement 3.3`.
-    pub field: String,
+pub struct Origin {
     /// `virta`, `koski`, `catalogue`, `ds`.
-    pub source: String,
+    pub source: Cow<'static, str>,
     /// The record, or `file:line (version)`.
     pub at: String,
-    /// The rule that put it there, e.g. `mappings/enrichment.yaml catalogue.precedence.url`.
-    pub rule: String,
+    /// The rule, e.g. `mappings/virta.yaml attainments`; for catalogue fields the precedence
+    /// list (`mappings/enrichment.yaml catalogue.precedence`), whose key is the field.
+    pub rule: Cow<'static, str>,
+    /// The ELMO fields, e.g. `title`, `description`, `diplomaSupplement 3.3`.
+    pub fields: Vec<Cow<'static, str>>,
 }
 
 /// Provenance of one result (one LOS and its LOI).
@@ -52,8 +58,8 @@ pub struct ResultProvenance {
     pub ids: Vec<String>,
     /// The LOS title (English if there is one).
     pub title: String,
-    /// Every generated field with its source.
-    pub fields: Vec<FieldSource>,
+    /// Every generated field, grouped by where it came from.
+    pub from: Vec<Origin>,
 }
 
 /// One result as the coverage report sees it: no identity, no learner key.
@@ -92,6 +98,23 @@ pub struct Enriched {
     pub coverage: Vec<CoverageRow>,
     /// Per passed degree.
     pub ds: Vec<DsOutcome>,
+}
+
+impl Enriched {
+    /// The provenance JSON stored beside the snapshot, which `rikastin explain` reads: printed
+    /// from the structs, without a `serde_json::Value` between.
+    pub fn provenance_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Stored<'a> {
+            results: &'a [ResultProvenance],
+            diploma_supplements: &'a [DsOutcome],
+        }
+        serde_json::to_string(&Stored {
+            results: &self.provenance,
+            diploma_supplements: &self.ds,
+        })
+        .expect("provenance has only strings, lists and records")
+    }
 }
 
 impl Enrichment {
@@ -209,16 +232,15 @@ fn provenance(report: &Report, los: &Los, join: &Join, ds: &[DsOutcome]) -> Resu
             )
         }
     };
-    let record = |field: &str| FieldSource {
-        field: field.to_owned(),
-        source: source.to_owned(),
-        at: at.clone(),
-        rule: rule.to_owned(),
-    };
-    let mut fields = Vec::new();
     let from_catalogue = |f: rules::Field| join.filled.contains(&f);
+    let mut record = Origin {
+        source: Cow::Borrowed(source),
+        at,
+        rule: Cow::Borrowed(rule),
+        fields: Vec::with_capacity(8),
+    };
     if !from_catalogue(rules::Field::Title) {
-        fields.push(record("title"));
+        record.fields.push("title".into());
     }
     for (present, name) in [
         (los.los_type.is_some(), "type"),
@@ -229,33 +251,29 @@ fn provenance(report: &Report, los: &Los, join: &Join, ds: &[DsOutcome]) -> Resu
         (loi.academic_term.is_some(), "academicTerm"),
     ] {
         if present {
-            fields.push(record(name));
+            record.fields.push(name.into());
         }
     }
     if loi.language_of_instruction.is_some() && !from_catalogue(rules::Field::LanguageOfInstruction)
     {
-        fields.push(record("languageOfInstruction"));
+        record.fields.push("languageOfInstruction".into());
     }
+    let mut from = vec![record];
     if let Some(version) = &join.version {
-        for f in &join.filled {
-            fields.push(FieldSource {
-                field: f.as_str().to_owned(),
-                source: "catalogue".into(),
-                at: version.clone(),
-                rule: format!(
-                    "mappings/enrichment.yaml catalogue.precedence.{}",
-                    f.as_str()
-                ),
-            });
-        }
+        from.push(Origin {
+            source: "catalogue".into(),
+            at: version.clone(),
+            rule: "mappings/enrichment.yaml catalogue.precedence".into(),
+            fields: join.filled.iter().map(|f| f.as_str().into()).collect(),
+        });
     }
     if let (Some(outcome), Some(_)) = (ds_outcome(report, los, ds), &loi.diploma_supplement) {
         for (section, at) in &outcome.provenance {
-            fields.push(FieldSource {
-                field: format!("diplomaSupplement {section}"),
+            from.push(Origin {
                 source: "ds".into(),
                 at: at.clone(),
                 rule: "diploma supplement, 2018 template".into(),
+                fields: vec![format!("diplomaSupplement {section}").into()],
             });
         }
     }
@@ -267,7 +285,7 @@ fn provenance(report: &Report, los: &Los, join: &Join, ds: &[DsOutcome]) -> Resu
             .map(|i| format!("{}:{}", i.kind, i.value))
             .collect(),
         title: english(&los.titles),
-        fields,
+        from,
     }
 }
 

@@ -158,8 +158,9 @@ fn precedence_is_as_declared() {
 #[test]
 fn provenance_names_the_catalogue_file_line_and_version_and_the_rule() {
     let (_, out) = enriched(&["2020-05-05"], &rules());
-    let fields = &out.provenance[0].fields;
-    let url = fields.iter().find(|f| f.field == "url").unwrap();
+    let from = &out.provenance[0].from;
+    let with = |field: &str| from.iter().find(|o| o.fields.iter().any(|f| f == field));
+    let url = with("url").unwrap();
     assert_eq!(url.source, "catalogue");
     assert!(
         url.at
@@ -167,12 +168,14 @@ fn provenance_names_the_catalogue_file_line_and_version_and_the_rule() {
         "{}",
         url.at
     );
-    assert_eq!(
-        url.rule,
-        "mappings/enrichment.yaml catalogue.precedence.url"
-    );
-    let title = fields.iter().find(|f| f.field == "title").unwrap();
-    assert_eq!(title.source, "virta");
+    assert_eq!(url.rule, "mappings/enrichment.yaml catalogue.precedence");
+    assert_eq!(with("title").unwrap().source, "virta");
+    // Each field is named once.
+    let fields: Vec<_> = from.iter().flat_map(|o| &o.fields).collect();
+    let mut unique = fields.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), fields.len(), "{fields:?}");
 }
 
 #[test]

@@ -496,11 +496,7 @@ impl Builder<'_> {
         )
         .map_err(|e| fail(Phase::Map, format!("{}: {e}", learner.label)))?;
         elmo.extension = Some(completeness(&learner.sources, elmo.extension.as_ref()));
-        let provenance_json = serde_json::json!({
-            "results": enriched.provenance,
-            "diploma_supplements": enriched.ds,
-        })
-        .to_string();
+        let provenance_json = enriched.provenance_json();
         let coverage_json = serde_json::to_string(&enriched.coverage).unwrap_or_default();
         let mut findings = elmo::lint(&elmo);
         findings.retain(|f| !DEFERRED_TO_SERVING.contains(&f.code));
@@ -703,10 +699,16 @@ pub fn content_hash(xml: &[u8], now: &DateTime) -> String {
     let mut hasher = Sha256::new();
     // One pass over the tags: searching the rest of the document for each stamp in turn read it
     // again after every stamp found (once per report), byte by byte.
+    // The stamps' first letters (`g`, `i`, `c`): most tags are passed over after one byte.
+    let initials: Vec<u8> = stamps.iter().map(|s| s.as_bytes()[1]).collect();
     let (mut from, mut at) = (0, 0);
-    while let Some(offset) = xml[at..].iter().position(|&b| b == b'<') {
+    while let Some(offset) = memchr::memchr(b'<', &xml[at..]) {
         let tag = at + offset;
-        match stamps.iter().find(|s| xml[tag..].starts_with(s.as_bytes())) {
+        let may_be_stamp = xml.get(tag + 1).is_some_and(|b| initials.contains(b));
+        match stamps
+            .iter()
+            .find(|s| may_be_stamp && xml[tag..].starts_with(s.as_bytes()))
+        {
             Some(stamp) => {
                 hasher.update(&xml[from..tag]);
                 from = tag + stamp.len();
