@@ -864,6 +864,14 @@ impl<'a> Linter<'a> {
                 "title" | "description" | "descriptionHtml" | "content"
             );
         for (i, t) in texts.iter().enumerate() {
+            // Nearly every text passes; its path is built only for one that will be reported.
+            let reported = t.lang.as_deref().is_some_and(|l| !is_language_tag(l))
+                || t.value.chars().any(|c| !is_xml_char(c))
+                || t.value.trim().is_empty()
+                || (plain && html_tags(&t.value).next().is_some());
+            if !reported {
+                continue;
+            }
             let tpath = if many {
                 format!("{path}/{name}[{}]", i + 1)
             } else {
