@@ -167,8 +167,10 @@ impl<'a> Linter<'a> {
                 "`bday` is missing; it is vital for matching the learner (elmo.md §2.2)",
             );
         }
-        self.opt(l.place_of_birth.as_deref(), &format!("{path}/placeOfBirth"));
-        self.opt(l.birth_name.as_deref(), &format!("{path}/birthName"));
+        self.opt(l.place_of_birth.as_deref(), || {
+            format!("{path}/placeOfBirth")
+        });
+        self.opt(l.birth_name.as_deref(), || format!("{path}/birthName"));
         if let Some(a) = &l.current_address {
             let path = format!("{path}/currentAddress");
             if !a.address_lines.is_empty() && a.has_structured_parts() {
@@ -351,9 +353,11 @@ impl<'a> Linter<'a> {
                 format!("a `{child}` inside a `{parent}`: types nest Degree Programme > Module > Course > Class (elmo.md §8 rule 5)"),
             );
         }
-        self.opt(los.subject_area.as_deref(), &format!("{path}/subjectArea"));
-        self.opt(los.isced_code.as_deref(), &format!("{path}/iscedCode"));
-        self.opt(los.url.as_deref(), &format!("{path}/url"));
+        self.opt(los.subject_area.as_deref(), || {
+            format!("{path}/subjectArea")
+        });
+        self.opt(los.isced_code.as_deref(), || format!("{path}/iscedCode"));
+        self.opt(los.url.as_deref(), || format!("{path}/url"));
         self.texts(&los.descriptions, path, "description", true);
         self.texts(&los.descriptions_html, path, "descriptionHtml", false);
         for (i, html) in los.descriptions_html.iter().enumerate() {
@@ -428,7 +432,7 @@ impl<'a> Linter<'a> {
             );
         }
         if let Some(id) = &loi.grading_scheme_local_id {
-            self.opt(Some(id), &format!("{path}/gradingSchemeLocalId"));
+            self.opt(Some(id), || format!("{path}/gradingSchemeLocalId"));
             if !id.is_empty() && !schemes.contains(id.as_str()) {
                 self.push(
                     "E-GRADING-SCHEME-REF",
@@ -441,8 +445,8 @@ impl<'a> Linter<'a> {
             }
         }
         if let Some(label) = &loi.result_label {
-            self.opt(Some(label), &format!("{path}/resultLabel"));
-            self.plain(label, &format!("{path}/resultLabel"));
+            self.opt(Some(label), || format!("{path}/resultLabel"));
+            self.plain(label, || format!("{path}/resultLabel"));
             if loi.grading_scheme_local_id.is_none() {
                 self.push(
                     "W-RESULT-SCHEME-MISSING",
@@ -485,21 +489,21 @@ impl<'a> Linter<'a> {
         }
         let mut ects = false;
         for (i, c) in loi.credits.iter().enumerate() {
-            let cpath = format!("{path}/credit[{}]", i + 1);
-            self.opt(Some(&c.scheme), &format!("{cpath}/scheme"));
+            let cpath = || format!("{path}/credit[{}]", i + 1);
+            self.opt(Some(&c.scheme), || format!("{}/scheme", cpath()));
             if c.scheme.eq_ignore_ascii_case("ects") {
                 ects = true;
                 if c.scheme != "ects" {
                     self.push(
                         "E-CREDIT-SCHEME-CASE",
-                        &format!("{cpath}/scheme"),
+                        &format!("{}/scheme", cpath()),
                         format!("credit scheme {}: the predefined scheme is lower-case `ects` (elmo.md §2.6)", q(&c.scheme)),
                     );
                 }
                 if up.ects {
                     self.push(
                         "E-CREDIT-DOUBLE",
-                        &cpath,
+                        &cpath(),
                         "ECTS credits here and on an ancestor: ECTS go on one level of each root-to-leaf path (elmo.md §8 rule 6)",
                     );
                 }
@@ -507,21 +511,21 @@ impl<'a> Linter<'a> {
             if c.level.is_some() {
                 self.push(
                     "W-CREDIT-LEVEL-DEPRECATED",
-                    &format!("{cpath}/level"),
+                    &format!("{}/level", cpath()),
                     "`credit/level` is deprecated since ELMO 1.2 and gone in 2.0",
                 );
             }
             if c.value.as_ref().is_some_and(Decimal::is_negative) {
                 self.push(
                     "E-DECIMAL",
-                    &format!("{cpath}/value"),
+                    &format!("{}/value", cpath()),
                     "credit values cannot be negative",
                 );
             }
         }
         for (i, level) in loi.levels.iter().enumerate() {
             let lpath = format!("{path}/level[{}]", i + 1);
-            self.opt(Some(&level.kind), &format!("{lpath}/type"));
+            self.opt(Some(&level.kind), || format!("{lpath}/type"));
             if level.descriptions.len() > 1 {
                 self.push(
                     "E-CARDINALITY",
@@ -535,15 +539,15 @@ impl<'a> Linter<'a> {
                 if let Some(lang) = &d.lang {
                     self.lang(lang, &dpath);
                 }
-                self.opt(Some(&d.value), &dpath);
-                self.plain(&d.value, &dpath);
+                self.opt(Some(&d.value), || dpath.clone());
+                self.plain(&d.value, || dpath.clone());
             }
-            self.opt(level.value.as_deref(), &format!("{lpath}/value"));
+            self.opt(level.value.as_deref(), || format!("{lpath}/value"));
         }
         if let Some(lang) = &loi.language_of_instruction {
             let lpath = format!("{path}/languageOfInstruction");
             if lang.is_empty() {
-                self.opt(Some(lang), &lpath);
+                self.opt(Some(lang), || lpath.clone());
             } else if !ISO_639_1.contains(&lang.as_str()) {
                 self.push(
                     "E-LANGUAGE-OF-INSTRUCTION",
@@ -647,11 +651,11 @@ impl<'a> Linter<'a> {
         if let Some(c) = &s.content {
             self.chars(&c.value, &format!("{path}/content"));
             if !c.is_markup() {
-                self.plain(&c.value, &format!("{path}/content"));
+                self.plain(&c.value, || format!("{path}/content"));
             }
         }
         for (i, info) in s.additional_information.iter().enumerate() {
-            self.plain(info, &format!("{path}/additionalInformation[{}]", i + 1));
+            self.plain(info, || format!("{path}/additionalInformation[{}]", i + 1));
         }
         for (i, a) in s.attachments.iter().enumerate() {
             self.attachment(a, &format!("{path}/attachment[{}]", i + 1));
@@ -889,30 +893,35 @@ impl<'a> Linter<'a> {
                 );
             }
             if plain {
-                self.plain(&t.value, &tpath);
+                self.plain(&t.value, || tpath.clone());
             }
         }
     }
 
-    /// An optional element that is present must not be empty.
-    fn opt(&mut self, value: Option<&str>, path: &str) {
+    /// An optional element that is present must not be empty. `path` is called only for a
+    /// finding: nearly every element passes, and formatting each one's path was most of the
+    /// lint's time.
+    fn opt(&mut self, value: Option<&str>, path: impl Fn() -> String) {
         if let Some(value) = value {
-            self.chars(value, path);
+            if value.chars().any(|c| !is_xml_char(c)) {
+                self.chars(value, &path());
+            }
             if value.trim().is_empty() {
                 self.push(
                     "E-EMPTY",
-                    path,
+                    &path(),
                     "empty element; omit it when the value is unknown (elmo.md §8 rule 3)",
                 );
             }
         }
     }
 
-    fn plain(&mut self, text: &str, path: &str) {
+    /// Plain text must not hold HTML; `path` as for [`Self::opt`].
+    fn plain(&mut self, text: &str, path: impl Fn() -> String) {
         if let Some(tag) = html_tags(text).next().map(str::to_ascii_lowercase) {
             self.push(
                 "E-HTML-IN-PLAIN",
-                path,
+                &path(),
                 format!("HTML markup `<{tag}>` in a plain-text field (elmo.md §8 rule 11)"),
             );
         }
