@@ -151,7 +151,7 @@ impl<'a> Linter<'a> {
             ("givenNames", &l.given_names),
             ("familyName", &l.family_name),
         ] {
-            self.chars(value, &format!("{path}/{name}"));
+            self.chars(value, || format!("{path}/{name}"));
             if value.trim().is_empty() {
                 self.push(
                     "W-LEARNER-NAME-EMPTY",
@@ -282,7 +282,7 @@ impl<'a> Linter<'a> {
                 "`issuer` should have a title with xml:lang=\"en\" (elmo.md §8 rule 4)",
             );
         }
-        self.chars(&issuer.url, &format!("{path}/url"));
+        self.chars(&issuer.url, || format!("{path}/url"));
         if issuer.url.trim().is_empty() {
             self.push(
                 "E-EMPTY",
@@ -537,7 +537,7 @@ impl<'a> Linter<'a> {
                 // `level/description` is a single element, so its path has no index.
                 let dpath = format!("{lpath}/description");
                 if let Some(lang) = &d.lang {
-                    self.lang(lang, &dpath);
+                    self.lang(lang, || dpath.clone());
                 }
                 self.opt(Some(&d.value), || dpath.clone());
                 self.plain(&d.value, || dpath.clone());
@@ -615,7 +615,7 @@ impl<'a> Linter<'a> {
 
     fn diploma_supplement(&mut self, ds: &DiplomaSupplement, path: &str) {
         if let Some(lang) = &ds.lang {
-            self.lang(lang, path);
+            self.lang(lang, || path.to_owned());
         }
         if !matches!(ds.version.trim(), "2018" | "2007" | "1997") {
             self.push(
@@ -647,9 +647,9 @@ impl<'a> Linter<'a> {
                 ),
             );
         }
-        self.chars(&s.title, &format!("{path}/title"));
+        self.chars(&s.title, || format!("{path}/title"));
         if let Some(c) = &s.content {
-            self.chars(&c.value, &format!("{path}/content"));
+            self.chars(&c.value, || format!("{path}/content"));
             if !c.is_markup() {
                 self.plain(&c.value, || format!("{path}/content"));
             }
@@ -674,7 +674,7 @@ impl<'a> Linter<'a> {
         for (i, content) in a.contents.iter().enumerate() {
             let cpath = format!("{path}/content[{}]", i + 1);
             if let Some(lang) = &content.lang {
-                self.lang(lang, &cpath);
+                self.lang(lang, || cpath.clone());
             }
             if !content.value.starts_with("data:") || content.value.chars().any(char::is_whitespace)
             {
@@ -855,7 +855,7 @@ impl<'a> Linter<'a> {
                     );
                 }
             } else {
-                self.chars(&id.value, &ipath);
+                self.chars(&id.value, || ipath.clone());
             }
         }
     }
@@ -868,32 +868,26 @@ impl<'a> Linter<'a> {
                 "title" | "description" | "descriptionHtml" | "content"
             );
         for (i, t) in texts.iter().enumerate() {
-            // Nearly every text passes; its path is built only for one that will be reported.
-            let reported = t.lang.as_deref().is_some_and(|l| !is_language_tag(l))
-                || t.value.chars().any(|c| !is_xml_char(c))
-                || t.value.trim().is_empty()
-                || (plain && html_tags(&t.value).next().is_some());
-            if !reported {
-                continue;
-            }
-            let tpath = if many {
-                format!("{path}/{name}[{}]", i + 1)
-            } else {
-                format!("{path}/{name}")
+            let tpath = || {
+                if many {
+                    format!("{path}/{name}[{}]", i + 1)
+                } else {
+                    format!("{path}/{name}")
+                }
             };
             if let Some(lang) = &t.lang {
-                self.lang(lang, &tpath);
+                self.lang(lang, tpath);
             }
-            self.chars(&t.value, &tpath);
+            self.chars(&t.value, tpath);
             if t.value.trim().is_empty() {
                 self.push(
                     "E-EMPTY",
-                    &tpath,
+                    &tpath(),
                     format!("empty `{name}`; omit it (elmo.md §8 rule 3)"),
                 );
             }
             if plain {
-                self.plain(&t.value, || tpath.clone());
+                self.plain(&t.value, tpath);
             }
         }
     }
@@ -903,9 +897,7 @@ impl<'a> Linter<'a> {
     /// lint's time.
     fn opt(&mut self, value: Option<&str>, path: impl Fn() -> String) {
         if let Some(value) = value {
-            if value.chars().any(|c| !is_xml_char(c)) {
-                self.chars(value, &path());
-            }
+            self.chars(value, &path);
             if value.trim().is_empty() {
                 self.push(
                     "E-EMPTY",
@@ -927,11 +919,12 @@ impl<'a> Linter<'a> {
         }
     }
 
-    fn chars(&mut self, text: &str, path: &str) {
+    /// Every character must be one XML 1.0 can carry; `path` as for [`Self::opt`].
+    fn chars(&mut self, text: &str, path: impl Fn() -> String) {
         if text.chars().any(|c| !is_xml_char(c)) {
             self.push(
                 "E-XML-CHAR",
-                path,
+                &path(),
                 "contains characters XML 1.0 cannot carry (written as U+FFFD)",
             );
         }
@@ -953,11 +946,12 @@ impl<'a> Linter<'a> {
         }
     }
 
-    fn lang(&mut self, tag: &str, path: &str) {
+    /// `path` as for [`Self::opt`].
+    fn lang(&mut self, tag: &str, path: impl Fn() -> String) {
         if !is_language_tag(tag) {
             self.push(
                 "E-LANG-TAG",
-                path,
+                &path(),
                 format!("xml:lang {} is not a lower-case BCP 47 tag such as `fi` or `en` (elmo.md §8 rule 15)", q(tag)),
             );
         }
