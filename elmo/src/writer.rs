@@ -104,17 +104,25 @@ impl Out {
 
     fn indent(&mut self) {
         if self.line_break {
-            self.buf.push(b'\n');
-            self.buf.resize(self.buf.len() + 2 * self.depth, b' ');
+            self.new_line(self.depth);
         }
     }
 
-    /// Text already escaped (or verbatim XML) as the content of the element opened last; the
-    /// element's end tag follows it on the same line.
-    fn raw_text(&mut self, text: &str) {
+    fn new_line(&mut self, depth: usize) {
+        self.buf.push(b'\n');
+        self.buf.resize(self.buf.len() + 2 * depth, b' ');
+    }
+
+    /// Where the content of the element opened last goes; its end tag follows on the same line.
+    fn content(&mut self) -> &mut Vec<u8> {
         self.close_start_tag();
-        self.buf.extend_from_slice(text.as_bytes());
         self.line_break = false;
+        &mut self.buf
+    }
+
+    /// Text already escaped (or verbatim XML) as the content of the element opened last.
+    fn raw_text(&mut self, text: &str) {
+        self.content().extend_from_slice(text.as_bytes());
     }
 
     fn raw(&mut self, text: &str) {
@@ -125,9 +133,7 @@ impl Out {
     /// tag's line (`<x></x>`).
     fn leaf(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
         self.start(name, attrs);
-        self.close_start_tag();
-        escape_into(&mut self.buf, text, Escape::Text);
-        self.line_break = false;
+        escape_into(self.content(), text, Escape::Text);
         self.end(name);
     }
 
@@ -155,13 +161,10 @@ impl Out {
     /// Verbatim XML on a line of its own at the current depth.
     fn raw_line(&mut self, raw: &str) {
         self.close_start_tag();
-        self.buf.push(b'\n');
-        self.buf.resize(self.buf.len() + 2 * self.depth, b' ');
+        self.new_line(self.depth);
         self.raw(raw);
         // The end tag that follows goes on a line of its own, one level out.
-        self.buf.push(b'\n');
-        self.buf
-            .resize(self.buf.len() + 2 * self.depth.saturating_sub(1), b' ');
+        self.new_line(self.depth.saturating_sub(1));
         self.line_break = false;
     }
 
