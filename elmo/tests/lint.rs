@@ -271,6 +271,60 @@ fn finding_paths_use_the_reader_path_form() {
 }
 
 #[test]
+fn deep_finding_paths_are_exact() {
+    let mut doc = rich();
+    let mut class = Los {
+        titles: vec![Text::lang("en", "A class")],
+        los_type: Some(LosType::Class),
+        ..Default::default()
+    };
+    class.specifies.instance.status = Some(Status::Passed);
+    class.specifies.instance.credits.push(Credit {
+        scheme: "ects".into(),
+        level: None,
+        value: Some(dec("1")),
+    });
+    course(&mut doc).has_part.push(class);
+    course(&mut doc).titles[1].value = " ".into();
+    course(&mut doc).specifies.instance.identifiers[0].kind = "LOCAL".into();
+    let section = &mut dp(&mut doc)
+        .specifies
+        .instance
+        .diploma_supplement
+        .as_mut()
+        .expect("DS")
+        .sections[0]
+        .sections[0];
+    let pdf = elmo::Attachment {
+        identifiers: vec![Identifier::new("internal", "ds-section-pdf")],
+        ..Default::default()
+    };
+    section.attachments = vec![pdf.clone(), pdf];
+    let found: Vec<(&str, String)> = elmo::lint(&doc)
+        .into_iter()
+        .map(|f| (f.code, f.path))
+        .collect();
+    let dp = "/elmo/report[1]/learningOpportunitySpecification[1]";
+    let course = format!("{dp}/hasPart[1]/learningOpportunitySpecification");
+    let loi = "specifies/learningOpportunityInstance";
+    assert_eq!(
+        found,
+        [
+            (
+                "E-ATTACHMENT-ID-DUP",
+                format!("{dp}/{loi}/diplomaSupplement/section[1]/section[1]/attachment[2]")
+            ),
+            ("E-EMPTY", format!("{course}/title[2]")),
+            ("E-ID-TYPE-CASE", format!("{course}/{loi}/identifier[1]")),
+            (
+                "E-CREDIT-DOUBLE",
+                format!("{course}/hasPart[1]/learningOpportunitySpecification/{loi}/credit[1]")
+            ),
+        ]
+    );
+}
+
+#[test]
 fn findings_never_quote_the_identity_code() {
     let mut doc = rich();
     doc.learner.identifiers[0].kind = "NATIONALIDENTIFIER".into();

@@ -6,6 +6,7 @@
 mod tables;
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 
 use crate::reader::cursor::{DSIG_NS, ELMO_NS, is_xml_char};
 use crate::*;
@@ -58,6 +59,39 @@ struct Ancestry {
     ects: bool,
 }
 
+/// An element path such as `/elmo/report[1]/learningOpportunitySpecification[2]`, rendered
+/// only when a finding needs it: nearly every element passes, and formatting each one's path
+/// was most of the lint's time. Each step borrows its parent, so taking a step costs nothing.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    /// `/elmo`, the document element.
+    Elmo,
+    /// `parent/name`.
+    Child(&'p Path<'p>, &'static str),
+    /// `parent/name[n]`, counting from 1 as reader paths do.
+    Nth(&'p Path<'p>, &'static str, usize),
+}
+
+impl Path<'_> {
+    fn child(&self, name: &'static str) -> Path<'_> {
+        Path::Child(self, name)
+    }
+
+    fn nth(&self, name: &'static str, n: usize) -> Path<'_> {
+        Path::Nth(self, name, n)
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Elmo => f.write_str("/elmo"),
+            Path::Child(parent, name) => write!(f, "{parent}/{name}"),
+            Path::Nth(parent, name, n) => write!(f, "{parent}/{name}[{n}]"),
+        }
+    }
+}
+
 impl<'a> Linter<'a> {
     fn new(elmo: &'a Elmo) -> Linter<'a> {
         let mut groups: HashMap<Option<&str>, Vec<Option<&str>>> = HashMap::new();
@@ -74,7 +108,8 @@ impl<'a> Linter<'a> {
         }
     }
 
-    fn push(&mut self, code: &'static str, path: &str, message: impl Into<String>) {
+    /// Records a finding; the only place a [`Path`] is rendered.
+    fn push(&mut self, code: &'static str, path: Path<'_>, message: impl Into<String>) {
         let severity = if code.starts_with('W') {
             Severity::Warning
         } else {
@@ -84,47 +119,48 @@ impl<'a> Linter<'a> {
             code,
             severity,
             message: message.into(),
-            path: path.to_owned(),
+            path: path.to_string(),
         });
     }
 
     fn document(&mut self, elmo: &'a Elmo) {
+        let root = Path::Elmo;
         if elmo.generated_date.zone().is_none() {
             self.push(
                 "E-DATETIME-TZ",
-                "/elmo/generatedDate",
+                root.child("generatedDate"),
                 "`generatedDate` has no time zone (elmo.md §8 rule 14)",
             );
         }
-        self.learner(&elmo.learner);
+        self.learner(&elmo.learner, root.child("learner"));
         if elmo.reports.is_empty() {
             self.push(
                 "E-CARDINALITY",
-                "/elmo",
+                root,
                 "a document must contain at least one `report` (elmo.md §2.1)",
             );
         }
         self.collect_attachment_ids(elmo);
         for (i, report) in elmo.reports.iter().enumerate() {
-            self.report(report, &format!("/elmo/report[{}]", i + 1));
+            self.report(report, root.nth("report", i + 1));
         }
         self.issuers_unique(&elmo.reports);
         for (i, a) in elmo.attachments.iter().enumerate() {
-            let path = format!("/elmo/attachment[{}]", i + 1);
-            self.attachment(a, &path);
+            let path = root.nth("attachment", i + 1);
+            self.attachment(a, path);
             if a.kind == Some(AttachmentType::TranscriptOfRecords) {
                 self.push(
                     "W-ATTACHMENT-PLACEMENT",
-                    &path,
+                    path,
                     "a `Transcript of Records` is issued by one institution and belongs inside its `report` (elmo.md §2.8)",
                 );
             }
         }
         self.pdf_present(elmo);
         if let Some(groups) = &elmo.groups {
-            self.groups(groups);
+            self.groups(groups, root.child("groups"));
         }
-        self.extension(elmo.extension.as_ref(), "/elmo/extension");
+        self.extension(elmo.extension.as_ref(), root.child("extension"));
         if let Some(signature) = &elmo.signature {
             let outline = signature.outline();
             let ok = !outline.text
@@ -134,28 +170,27 @@ impl<'a> Linter<'a> {
             if !ok {
                 self.push(
                     "E-SIGNATURE-ELEMENT",
-                    "/elmo/Signature",
+                    root.child("Signature"),
                     "`signature` must hold exactly one `ds:Signature` element (elmo.md §4)",
                 );
             }
         }
     }
 
-    fn learner(&mut self, l: &Learner) {
-        let path = "/elmo/learner";
+    fn learner(&mut self, l: &Learner, path: Path<'_>) {
         if let Some(c) = &l.citizenship {
-            self.country(c, &format!("{path}/citizenship"));
+            self.country(c, path.child("citizenship"));
         }
         self.identifiers(&l.identifiers, path, true);
         for (name, value) in [
             ("givenNames", &l.given_names),
             ("familyName", &l.family_name),
         ] {
-            self.chars(value, || format!("{path}/{name}"));
+            self.chars(value, path.child(name));
             if value.trim().is_empty() {
                 self.push(
                     "W-LEARNER-NAME-EMPTY",
-                    &format!("{path}/{name}"),
+                    path.child(name),
                     format!("`{name}` is empty; clients match identity on names and birth date (elmo.md §8 rules 3, 19)"),
                 );
             }
@@ -167,19 +202,17 @@ impl<'a> Linter<'a> {
                 "`bday` is missing; it is vital for matching the learner (elmo.md §2.2)",
             );
         }
-        self.opt(l.place_of_birth.as_deref(), || {
-            format!("{path}/placeOfBirth")
-        });
-        self.opt(l.birth_name.as_deref(), || format!("{path}/birthName"));
+        self.opt(l.place_of_birth.as_deref(), path.child("placeOfBirth"));
+        self.opt(l.birth_name.as_deref(), path.child("birthName"));
         if let Some(a) = &l.current_address {
-            let path = format!("{path}/currentAddress");
+            let path = path.child("currentAddress");
             if !a.address_lines.is_empty() && a.has_structured_parts() {
-                self.push("E-ADDRESS-CHOICE", &path, "`addressLine` and the structured address parts are alternatives; give one or the other");
+                self.push("E-ADDRESS-CHOICE", path, "`addressLine` and the structured address parts are alternatives; give one or the other");
             }
             if a.address_lines.len() > 4 {
                 self.push(
                     "E-CARDINALITY",
-                    &path,
+                    path,
                     "at most 4 `addressLine` elements are allowed",
                 );
             }
@@ -188,40 +221,40 @@ impl<'a> Linter<'a> {
             {
                 self.push(
                     "E-COUNTRY",
-                    &format!("{path}/country"),
+                    path.child("country"),
                     "the address country must be two upper-case letters",
                 );
             }
         }
     }
 
-    fn report(&mut self, r: &'a Report, path: &str) {
-        self.issuer(&r.issuer, &format!("{path}/issuer"));
+    fn report(&mut self, r: &'a Report, path: Path<'_>) {
+        self.issuer(&r.issuer, path.child("issuer"));
         if r.issue_date.zone().is_none() {
             self.push(
                 "E-DATETIME-TZ",
-                &format!("{path}/issueDate"),
+                path.child("issueDate"),
                 "`issueDate` has no time zone (elmo.md §8 rule 14)",
             );
         }
         let mut schemes = HashSet::new();
         for (i, g) in r.grading_schemes.iter().enumerate() {
-            let gpath = format!("{path}/gradingScheme[{}]", i + 1);
+            let gpath = path.nth("gradingScheme", i + 1);
             if !schemes.insert(g.local_id.as_str()) {
                 self.push(
                     "E-GRADING-SCHEME-DUP",
-                    &gpath,
+                    gpath,
                     format!(
                         "`localId` {} is used twice in this report (elmo.md §8 rule 10)",
                         q(&g.local_id)
                     ),
                 );
             }
-            self.texts(&g.descriptions, &gpath, "description", true);
+            self.texts(&g.descriptions, gpath, "description", true);
             if !g.descriptions.iter().any(|d| is_english(d.lang.as_deref())) {
                 self.push(
                     "W-GRADING-SCHEME-EN",
-                    &gpath,
+                    gpath,
                     "a grading scheme should have an English description (elmo.md §8 rule 9)",
                 );
             }
@@ -232,25 +265,25 @@ impl<'a> Linter<'a> {
             ects: false,
         };
         for (i, los) in r.los.iter().enumerate() {
-            let lpath = format!("{path}/learningOpportunitySpecification[{}]", i + 1);
-            self.los(los, &lpath, root, &schemes, &mut local_ids, 0);
+            let lpath = path.nth("learningOpportunitySpecification", i + 1);
+            self.los(los, lpath, root, &schemes, &mut local_ids, 0);
         }
         for (i, a) in r.attachments.iter().enumerate() {
-            let apath = format!("{path}/attachment[{}]", i + 1);
-            self.attachment(a, &apath);
+            let apath = path.nth("attachment", i + 1);
+            self.attachment(a, apath);
             if a.kind == Some(AttachmentType::EmrexTranscript) {
                 self.push(
                     "W-ATTACHMENT-PLACEMENT",
-                    &apath,
+                    apath,
                     "an `EMREX transcript` covers the whole document and belongs outside `report` (elmo.md §2.8)",
                 );
             }
         }
     }
 
-    fn issuer(&mut self, issuer: &Issuer, path: &str) {
+    fn issuer(&mut self, issuer: &Issuer, path: Path<'_>) {
         if let Some(c) = &issuer.country {
-            self.country(c, &format!("{path}/country"));
+            self.country(c, path.child("country"));
         }
         if issuer.identifiers.is_empty() {
             self.push(
@@ -282,11 +315,11 @@ impl<'a> Linter<'a> {
                 "`issuer` should have a title with xml:lang=\"en\" (elmo.md §8 rule 4)",
             );
         }
-        self.chars(&issuer.url, || format!("{path}/url"));
+        self.chars(&issuer.url, path.child("url"));
         if issuer.url.trim().is_empty() {
             self.push(
                 "E-EMPTY",
-                &format!("{path}/url"),
+                path.child("url"),
                 "`url` is required and must not be empty (elmo.md §2.4)",
             );
         }
@@ -304,7 +337,7 @@ impl<'a> Linter<'a> {
             if let Some(j) = shared {
                 self.push(
                     "E-ISSUER-PER-REPORT",
-                    &format!("/elmo/report[{}]/issuer", i + 1),
+                    Path::Elmo.nth("report", i + 1).child("issuer"),
                     format!("this issuer already has report {}; one report per issuing institution (elmo.md §8 rule 2)", j + 1),
                 );
             }
@@ -314,7 +347,7 @@ impl<'a> Linter<'a> {
     fn los(
         &mut self,
         los: &'a Los,
-        path: &str,
+        path: Path<'_>,
         up: Ancestry,
         schemes: &HashSet<&str>,
         local_ids: &mut HashSet<(Option<LosType>, &'a str)>,
@@ -349,23 +382,21 @@ impl<'a> Linter<'a> {
         {
             self.push(
                 "E-LOS-TYPE-NESTING",
-                &format!("{path}/type"),
+                path.child("type"),
                 format!("a `{child}` inside a `{parent}`: types nest Degree Programme > Module > Course > Class (elmo.md §8 rule 5)"),
             );
         }
-        self.opt(los.subject_area.as_deref(), || {
-            format!("{path}/subjectArea")
-        });
-        self.opt(los.isced_code.as_deref(), || format!("{path}/iscedCode"));
-        self.opt(los.url.as_deref(), || format!("{path}/url"));
+        self.opt(los.subject_area.as_deref(), path.child("subjectArea"));
+        self.opt(los.isced_code.as_deref(), path.child("iscedCode"));
+        self.opt(los.url.as_deref(), path.child("url"));
         self.texts(&los.descriptions, path, "description", true);
         self.texts(&los.descriptions_html, path, "descriptionHtml", false);
         for (i, html) in los.descriptions_html.iter().enumerate() {
-            let hpath = format!("{path}/descriptionHtml[{}]", i + 1);
+            let hpath = path.nth("descriptionHtml", i + 1);
             if !los.descriptions.iter().any(|d| d.lang == html.lang) {
                 self.push(
                     "E-DESCRIPTION-HTML-ONLY",
-                    &hpath,
+                    hpath,
                     "`descriptionHtml` without a plain `description` in the same language (elmo.md §8 rule 11)",
                 );
             }
@@ -373,14 +404,15 @@ impl<'a> Linter<'a> {
                 .find(|t| NON_SIMPLE_HTML.iter().any(|n| n.eq_ignore_ascii_case(t)))
                 .map(str::to_ascii_lowercase)
             {
-                self.push("W-HTML-TAG", &hpath, format!("`<{tag}>` is not simple HTML (no tables, images or headings; elmo.md §2.10)"));
+                self.push("W-HTML-TAG", hpath, format!("`<{tag}>` is not simple HTML (no tables, images or headings; elmo.md §2.10)"));
             }
         }
-        let ipath = format!("{path}/specifies/learningOpportunityInstance");
-        let ects_here = self.loi(&los.specifies.instance, &ipath, los.los_type, up, schemes);
+        let specifies = path.child("specifies");
+        let ipath = specifies.child("learningOpportunityInstance");
+        let ects_here = self.loi(&los.specifies.instance, ipath, los.los_type, up, schemes);
         self.extension(
             los.specifies.extension.as_ref(),
-            &format!("{path}/specifies/extension"),
+            specifies.child("extension"),
         );
         let down = Ancestry {
             los_type: los.los_type.or(up.los_type),
@@ -389,37 +421,38 @@ impl<'a> Linter<'a> {
         for (i, part) in los.has_part.iter().enumerate() {
             // Model depth is unbounded when built in code; stop where the reader would have.
             if depth < crate::reader::cursor::MAX_DEPTH {
-                let ppath = format!("{path}/hasPart[{}]/learningOpportunitySpecification", i + 1);
-                self.los(part, &ppath, down, schemes, local_ids, depth + 1);
+                let has_part = path.nth("hasPart", i + 1);
+                let ppath = has_part.child("learningOpportunitySpecification");
+                self.los(part, ppath, down, schemes, local_ids, depth + 1);
             }
         }
-        self.extension(los.extension.as_ref(), &format!("{path}/extension"));
+        self.extension(los.extension.as_ref(), path.child("extension"));
     }
 
     /// Checks a LOI; returns whether it carries ECTS credits.
     fn loi(
         &mut self,
         loi: &Loi,
-        path: &str,
+        path: Path<'_>,
         los_type: Option<LosType>,
         up: Ancestry,
         schemes: &HashSet<&str>,
     ) -> bool {
         self.identifiers(&loi.identifiers, path, false);
         if let Some(term) = &loi.academic_term {
-            let tpath = format!("{path}/academicTerm");
+            let tpath = path.child("academicTerm");
             if term.titles.is_empty() {
                 self.push(
                     "E-CARDINALITY",
-                    &tpath,
+                    tpath,
                     "`academicTerm` needs at least one `title`",
                 );
             }
-            self.texts(&term.titles, &tpath, "title", true);
+            self.texts(&term.titles, tpath, "title", true);
             if los_type == Some(LosType::DegreeProgramme) {
                 self.push(
                     "W-ACADEMIC-TERM-ON-PROGRAMME",
-                    &tpath,
+                    tpath,
                     "`academicTerm` is for courses, not degree programmes (elmo.md §8 rule 8)",
                 );
             }
@@ -432,11 +465,12 @@ impl<'a> Linter<'a> {
             );
         }
         if let Some(id) = &loi.grading_scheme_local_id {
-            self.opt(Some(id), || format!("{path}/gradingSchemeLocalId"));
+            let gpath = path.child("gradingSchemeLocalId");
+            self.opt(Some(id), gpath);
             if !id.is_empty() && !schemes.contains(id.as_str()) {
                 self.push(
                     "E-GRADING-SCHEME-REF",
-                    &format!("{path}/gradingSchemeLocalId"),
+                    gpath,
                     format!(
                         "no `gradingScheme` with localId {} in this report (elmo.md §8 rule 10)",
                         q(id)
@@ -445,65 +479,62 @@ impl<'a> Linter<'a> {
             }
         }
         if let Some(label) = &loi.result_label {
-            self.opt(Some(label), || format!("{path}/resultLabel"));
-            self.plain(label, || format!("{path}/resultLabel"));
+            let rpath = path.child("resultLabel");
+            self.opt(Some(label), rpath);
+            self.plain(label, rpath);
             if loi.grading_scheme_local_id.is_none() {
                 self.push(
                     "W-RESULT-SCHEME-MISSING",
-                    &format!("{path}/resultLabel"),
+                    rpath,
                     "`resultLabel` without `gradingSchemeLocalId` (elmo.md §8 rule 9)",
                 );
             }
         }
         if let Some(g) = &loi.shortened_grading {
-            let gpath = format!("{path}/shortenedGrading");
+            let gpath = path.child("shortenedGrading");
             let parts = [
                 &g.percentage_lower,
                 &g.percentage_equal,
                 &g.percentage_higher,
             ];
             if parts.iter().any(|p| p.is_negative() || p.to_f64() > 100.0) {
-                self.push(
-                    "E-DECIMAL",
-                    &gpath,
-                    "percentages must lie between 0 and 100",
-                );
+                self.push("E-DECIMAL", gpath, "percentages must lie between 0 and 100");
             } else if (parts.iter().map(|p| p.to_f64()).sum::<f64>() - 100.0).abs() > 0.01 {
                 self.push(
                     "W-SHORTENED-GRADING-SUM",
-                    &gpath,
+                    gpath,
                     "the three percentages should sum to 100 (elmo.md §2.6)",
                 );
             }
         }
         if let Some(d) = &loi.result_distribution {
-            let dpath = format!("{path}/resultDistribution");
+            let dpath = path.child("resultDistribution");
             if d.categories.is_empty() {
                 self.push(
                     "E-CARDINALITY",
-                    &dpath,
+                    dpath,
                     "`resultDistribution` needs at least one `category`",
                 );
             }
-            self.texts(&d.descriptions, &dpath, "description", true);
+            self.texts(&d.descriptions, dpath, "description", true);
         }
         let mut ects = false;
         for (i, c) in loi.credits.iter().enumerate() {
-            let cpath = || format!("{path}/credit[{}]", i + 1);
-            self.opt(Some(&c.scheme), || format!("{}/scheme", cpath()));
+            let cpath = path.nth("credit", i + 1);
+            self.opt(Some(&c.scheme), cpath.child("scheme"));
             if c.scheme.eq_ignore_ascii_case("ects") {
                 ects = true;
                 if c.scheme != "ects" {
                     self.push(
                         "E-CREDIT-SCHEME-CASE",
-                        &format!("{}/scheme", cpath()),
+                        cpath.child("scheme"),
                         format!("credit scheme {}: the predefined scheme is lower-case `ects` (elmo.md §2.6)", q(&c.scheme)),
                     );
                 }
                 if up.ects {
                     self.push(
                         "E-CREDIT-DOUBLE",
-                        &cpath(),
+                        cpath,
                         "ECTS credits here and on an ancestor: ECTS go on one level of each root-to-leaf path (elmo.md §8 rule 6)",
                     );
                 }
@@ -511,47 +542,47 @@ impl<'a> Linter<'a> {
             if c.level.is_some() {
                 self.push(
                     "W-CREDIT-LEVEL-DEPRECATED",
-                    &format!("{}/level", cpath()),
+                    cpath.child("level"),
                     "`credit/level` is deprecated since ELMO 1.2 and gone in 2.0",
                 );
             }
             if c.value.as_ref().is_some_and(Decimal::is_negative) {
                 self.push(
                     "E-DECIMAL",
-                    &format!("{}/value", cpath()),
+                    cpath.child("value"),
                     "credit values cannot be negative",
                 );
             }
         }
         for (i, level) in loi.levels.iter().enumerate() {
-            let lpath = format!("{path}/level[{}]", i + 1);
-            self.opt(Some(&level.kind), || format!("{lpath}/type"));
+            let lpath = path.nth("level", i + 1);
+            self.opt(Some(&level.kind), lpath.child("type"));
             if level.descriptions.len() > 1 {
                 self.push(
                     "E-CARDINALITY",
-                    &lpath,
+                    lpath,
                     "`level` allows at most one `description`",
                 );
             }
             for d in &level.descriptions {
                 // `level/description` is a single element, so its path has no index.
-                let dpath = format!("{lpath}/description");
+                let dpath = lpath.child("description");
                 if let Some(lang) = &d.lang {
-                    self.lang(lang, || dpath.clone());
+                    self.lang(lang, dpath);
                 }
-                self.opt(Some(&d.value), || dpath.clone());
-                self.plain(&d.value, || dpath.clone());
+                self.opt(Some(&d.value), dpath);
+                self.plain(&d.value, dpath);
             }
-            self.opt(level.value.as_deref(), || format!("{lpath}/value"));
+            self.opt(level.value.as_deref(), lpath.child("value"));
         }
         if let Some(lang) = &loi.language_of_instruction {
-            let lpath = format!("{path}/languageOfInstruction");
+            let lpath = path.child("languageOfInstruction");
             if lang.is_empty() {
-                self.opt(Some(lang), || lpath.clone());
+                self.opt(Some(lang), lpath);
             } else if !ISO_639_1.contains(&lang.as_str()) {
                 self.push(
                     "E-LANGUAGE-OF-INSTRUCTION",
-                    &lpath,
+                    lpath,
                     format!("{} is not one ISO 639-1 code (e.g. `fi`); omit it when there is no single language (elmo.md §8 rule 8)", q(lang)),
                 );
             }
@@ -563,7 +594,7 @@ impl<'a> Linter<'a> {
         {
             self.push(
                 "E-DECIMAL",
-                &format!("{path}/engagementHours"),
+                path.child("engagementHours"),
                 "engagement hours cannot be negative",
             );
         }
@@ -571,7 +602,7 @@ impl<'a> Linter<'a> {
             if !self.attachment_ids.contains(r.as_str()) {
                 self.push(
                     "E-ATTACHMENT-REF",
-                    &format!("{path}/attachments/ref[{}]", i + 1),
+                    path.child("attachments").nth("ref", i + 1),
                     format!(
                         "no attachment has the internal identifier {} (elmo.md §8 rule 10)",
                         q(r)
@@ -595,32 +626,32 @@ impl<'a> Linter<'a> {
                 }
             };
             if !(type_known || g.typeref.is_none()) || !group_known {
-                self.push("E-GROUPING-REF", &format!("{path}/grouping"), "`grouping` refers to a group type or group that `groups` does not have (elmo.md §8 rule 10)");
+                self.push("E-GROUPING-REF", path.child("grouping"), "`grouping` refers to a group type or group that `groups` does not have (elmo.md §8 rule 10)");
             }
         }
-        self.extension(loi.extension.as_ref(), &format!("{path}/extension"));
+        self.extension(loi.extension.as_ref(), path.child("extension"));
         if let Some(ds) = &loi.diploma_supplement {
-            let dpath = format!("{path}/diplomaSupplement");
+            let dpath = path.child("diplomaSupplement");
             if los_type != Some(LosType::DegreeProgramme) {
                 self.push(
                     "E-DS-ON-NON-PROGRAMME",
-                    &dpath,
+                    dpath,
                     "a Diploma Supplement belongs on a Degree Programme LOI (elmo.md §3)",
                 );
             }
-            self.diploma_supplement(ds, &dpath);
+            self.diploma_supplement(ds, dpath);
         }
         ects
     }
 
-    fn diploma_supplement(&mut self, ds: &DiplomaSupplement, path: &str) {
+    fn diploma_supplement(&mut self, ds: &DiplomaSupplement, path: Path<'_>) {
         if let Some(lang) = &ds.lang {
-            self.lang(lang, || path.to_owned());
+            self.lang(lang, path);
         }
         if !matches!(ds.version.trim(), "2018" | "2007" | "1997") {
             self.push(
                 "E-DS-VERSION",
-                &format!("{path}/version"),
+                path.child("version"),
                 "DS `version` must be the template year 2018, 2007 or 1997 (elmo.md §2.7)",
             );
         }
@@ -632,11 +663,11 @@ impl<'a> Linter<'a> {
             );
         }
         for (i, s) in ds.sections.iter().enumerate() {
-            self.section(s, &format!("{path}/section[{}]", i + 1), 0);
+            self.section(s, path.nth("section", i + 1), 0);
         }
     }
 
-    fn section(&mut self, s: &DiplomaSupplementSection, path: &str, depth: usize) {
+    fn section(&mut self, s: &DiplomaSupplementSection, path: Path<'_>, depth: usize) {
         if s.number.is_empty() || !s.number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
             self.push(
                 "E-DS-SECTION-NUMBER",
@@ -647,119 +678,112 @@ impl<'a> Linter<'a> {
                 ),
             );
         }
-        self.chars(&s.title, || format!("{path}/title"));
+        self.chars(&s.title, path.child("title"));
         if let Some(c) = &s.content {
-            self.chars(&c.value, || format!("{path}/content"));
+            self.chars(&c.value, path.child("content"));
             if !c.is_markup() {
-                self.plain(&c.value, || format!("{path}/content"));
+                self.plain(&c.value, path.child("content"));
             }
         }
         for (i, info) in s.additional_information.iter().enumerate() {
-            self.plain(info, || format!("{path}/additionalInformation[{}]", i + 1));
+            self.plain(info, path.nth("additionalInformation", i + 1));
         }
         for (i, a) in s.attachments.iter().enumerate() {
-            self.attachment(a, &format!("{path}/attachment[{}]", i + 1));
+            self.attachment(a, path.nth("attachment", i + 1));
         }
         if depth < crate::reader::cursor::MAX_DEPTH {
             for (i, sub) in s.sections.iter().enumerate() {
-                self.section(sub, &format!("{path}/section[{}]", i + 1), depth + 1);
+                self.section(sub, path.nth("section", i + 1), depth + 1);
             }
         }
     }
 
-    fn attachment(&mut self, a: &Attachment, path: &str) {
+    fn attachment(&mut self, a: &Attachment, path: Path<'_>) {
         self.identifiers(&a.identifiers, path, false);
         self.texts(&a.titles, path, "title", true);
         self.texts(&a.descriptions, path, "description", true);
         for (i, content) in a.contents.iter().enumerate() {
-            let cpath = format!("{path}/content[{}]", i + 1);
+            let cpath = path.nth("content", i + 1);
             if let Some(lang) = &content.lang {
-                self.lang(lang, || cpath.clone());
+                self.lang(lang, cpath);
             }
             if !content.value.starts_with("data:") || content.value.chars().any(char::is_whitespace)
             {
                 self.push(
                     "E-ATTACHMENT-CONTENT",
-                    &cpath,
+                    cpath,
                     "attachment content must be a data URI (data:application/pdf;base64,...) without whitespace (elmo.md §8 rule 16)",
                 );
             }
         }
-        self.extension(a.extension.as_ref(), &format!("{path}/extension"));
+        self.extension(a.extension.as_ref(), path.child("extension"));
     }
 
+    /// Gathers every internal attachment id before the walk (an LOI `attachments/ref` may point
+    /// at an attachment later in the document) and reports repeats, in document order.
     fn collect_attachment_ids(&mut self, elmo: &'a Elmo) {
         fn sections<'a>(
+            this: &mut Linter<'a>,
             s: &'a [DiplomaSupplementSection],
-            out: &mut Vec<(&'a Attachment, String)>,
-            path: &str,
+            path: Path<'_>,
             depth: usize,
         ) {
             for (i, s) in s.iter().enumerate() {
-                let path = format!("{path}/section[{}]", i + 1);
-                out.extend(
-                    s.attachments
-                        .iter()
-                        .enumerate()
-                        .map(|(j, a)| (a, format!("{path}/attachment[{}]", j + 1))),
-                );
+                let path = path.nth("section", i + 1);
+                for (j, a) in s.attachments.iter().enumerate() {
+                    this.attachment_id(a, path.nth("attachment", j + 1));
+                }
                 if depth < crate::reader::cursor::MAX_DEPTH {
-                    sections(&s.sections, out, &path, depth + 1);
+                    sections(this, &s.sections, path, depth + 1);
                 }
             }
         }
-        fn los<'a>(l: &'a Los, out: &mut Vec<(&'a Attachment, String)>, path: &str, depth: usize) {
-            let ipath = format!("{path}/specifies/learningOpportunityInstance");
+        fn los<'a>(this: &mut Linter<'a>, l: &'a Los, path: Path<'_>, depth: usize) {
             if let Some(ds) = &l.specifies.instance.diploma_supplement {
-                sections(&ds.sections, out, &format!("{ipath}/diplomaSupplement"), 0);
+                let specifies = path.child("specifies");
+                let loi = specifies.child("learningOpportunityInstance");
+                sections(this, &ds.sections, loi.child("diplomaSupplement"), 0);
             }
             if depth < crate::reader::cursor::MAX_DEPTH {
                 for (i, part) in l.has_part.iter().enumerate() {
-                    los(
-                        part,
-                        out,
-                        &format!("{path}/hasPart[{}]/learningOpportunitySpecification", i + 1),
-                        depth + 1,
-                    );
+                    let has_part = path.nth("hasPart", i + 1);
+                    let ppath = has_part.child("learningOpportunitySpecification");
+                    los(this, part, ppath, depth + 1);
                 }
             }
         }
-        let mut all: Vec<(&Attachment, String)> = Vec::new();
+        let root = Path::Elmo;
         for (i, r) in elmo.reports.iter().enumerate() {
-            let path = format!("/elmo/report[{}]", i + 1);
+            let path = root.nth("report", i + 1);
             for (j, l) in r.los.iter().enumerate() {
                 los(
+                    self,
                     l,
-                    &mut all,
-                    &format!("{path}/learningOpportunitySpecification[{}]", j + 1),
+                    path.nth("learningOpportunitySpecification", j + 1),
                     0,
                 );
             }
-            all.extend(
-                r.attachments
-                    .iter()
-                    .enumerate()
-                    .map(|(j, a)| (a, format!("{path}/attachment[{}]", j + 1))),
-            );
+            for (j, a) in r.attachments.iter().enumerate() {
+                self.attachment_id(a, path.nth("attachment", j + 1));
+            }
         }
-        all.extend(
-            elmo.attachments
-                .iter()
-                .enumerate()
-                .map(|(j, a)| (a, format!("/elmo/attachment[{}]", j + 1))),
-        );
-        for (a, path) in all {
-            for id in a.identifiers.iter().filter(|id| id.kind == "internal") {
-                if !self.attachment_ids.insert(id.value.as_str()) {
-                    self.push(
-                        "E-ATTACHMENT-ID-DUP",
-                        &path,
-                        format!(
-                            "internal attachment id {} is used twice (elmo.md §8 rule 10)",
-                            q(&id.value)
-                        ),
-                    );
-                }
+        for (j, a) in elmo.attachments.iter().enumerate() {
+            self.attachment_id(a, root.nth("attachment", j + 1));
+        }
+    }
+
+    /// Records `a`'s internal ids for [`Self::collect_attachment_ids`].
+    fn attachment_id(&mut self, a: &'a Attachment, path: Path<'_>) {
+        for id in a.identifiers.iter().filter(|id| id.kind == "internal") {
+            if !self.attachment_ids.insert(id.value.as_str()) {
+                self.push(
+                    "E-ATTACHMENT-ID-DUP",
+                    path,
+                    format!(
+                        "internal attachment id {} is used twice (elmo.md §8 rule 10)",
+                        q(&id.value)
+                    ),
+                );
             }
         }
     }
@@ -775,38 +799,38 @@ impl<'a> Linter<'a> {
         {
             self.push(
                 "W-PDF-MISSING",
-                "/elmo",
+                Path::Elmo,
                 "no PDF attachment: give a human-readable transcript (`Transcript of Records` or `EMREX transcript`, elmo.md §8 rule 16)",
             );
         }
     }
 
-    fn groups(&mut self, groups: &Groups) {
+    fn groups(&mut self, groups: &Groups, path: Path<'_>) {
         for (i, t) in groups.group_types.iter().enumerate() {
-            let path = format!("/elmo/groups/groupType[{}]", i + 1);
+            let path = path.nth("groupType", i + 1);
             if t.titles.is_empty() {
                 self.push(
                     "E-CARDINALITY",
-                    &path,
+                    path,
                     "`groupType` needs at least one `title` (ELMO 1.7)",
                 );
             }
-            self.texts(&t.titles, &path, "title", true);
+            self.texts(&t.titles, path, "title", true);
             for (j, g) in t.groups.iter().enumerate() {
-                let gpath = format!("{path}/group[{}]", j + 1);
+                let gpath = path.nth("group", j + 1);
                 if g.titles.is_empty() {
                     self.push(
                         "E-CARDINALITY",
-                        &gpath,
+                        gpath,
                         "`group` needs at least one `title` (ELMO 1.7)",
                     );
                 }
-                self.texts(&g.titles, &gpath, "title", true);
+                self.texts(&g.titles, gpath, "title", true);
             }
         }
     }
 
-    fn extension(&mut self, ext: Option<&Extension>, path: &str) {
+    fn extension(&mut self, ext: Option<&Extension>, path: Path<'_>) {
         let Some(ext) = ext else { return };
         let outline = ext.outline();
         let local = outline
@@ -822,16 +846,16 @@ impl<'a> Linter<'a> {
         }
     }
 
-    fn identifiers(&mut self, ids: &[Identifier], path: &str, personal: bool) {
+    fn identifiers(&mut self, ids: &[Identifier], path: Path<'_>, personal: bool) {
         for (i, id) in ids.iter().enumerate() {
-            let ipath = format!("{path}/identifier[{}]", i + 1);
+            let ipath = path.nth("identifier", i + 1);
             if let Some(known) = PREDEFINED_ID_TYPES
                 .iter()
                 .find(|k| k.eq_ignore_ascii_case(&id.kind) && **k != id.kind)
             {
                 self.push(
                     "E-ID-TYPE-CASE",
-                    &ipath,
+                    ipath,
                     format!(
                         "identifier type {} should be written `{known}`",
                         q(&id.kind)
@@ -841,7 +865,7 @@ impl<'a> Linter<'a> {
             if id.value.trim().is_empty() {
                 self.push(
                     "E-EMPTY",
-                    &ipath,
+                    ipath,
                     "empty identifier; omit it (elmo.md §8 rule 3)",
                 );
             }
@@ -850,30 +874,28 @@ impl<'a> Linter<'a> {
                 if id.value.chars().any(|c| !is_xml_char(c)) {
                     self.push(
                         "E-XML-CHAR",
-                        &ipath,
+                        ipath,
                         "contains characters XML 1.0 cannot carry",
                     );
                 }
             } else {
-                self.chars(&id.value, || ipath.clone());
+                self.chars(&id.value, ipath);
             }
         }
     }
 
     /// Multilingual texts: language tags, XML characters, emptiness and (for plain text) HTML.
-    fn texts(&mut self, texts: &[Text], path: &str, name: &str, plain: bool) {
+    fn texts(&mut self, texts: &[Text], path: Path<'_>, name: &'static str, plain: bool) {
         let many = texts.len() > 1
             || matches!(
                 name,
                 "title" | "description" | "descriptionHtml" | "content"
             );
         for (i, t) in texts.iter().enumerate() {
-            let tpath = || {
-                if many {
-                    format!("{path}/{name}[{}]", i + 1)
-                } else {
-                    format!("{path}/{name}")
-                }
+            let tpath = if many {
+                path.nth(name, i + 1)
+            } else {
+                path.child(name)
             };
             if let Some(lang) = &t.lang {
                 self.lang(lang, tpath);
@@ -882,7 +904,7 @@ impl<'a> Linter<'a> {
             if t.value.trim().is_empty() {
                 self.push(
                     "E-EMPTY",
-                    &tpath(),
+                    tpath,
                     format!("empty `{name}`; omit it (elmo.md §8 rule 3)"),
                 );
             }
@@ -892,45 +914,43 @@ impl<'a> Linter<'a> {
         }
     }
 
-    /// An optional element that is present must not be empty. `path` is called only for a
-    /// finding: nearly every element passes, and formatting each one's path was most of the
-    /// lint's time.
-    fn opt(&mut self, value: Option<&str>, path: impl Fn() -> String) {
+    /// An optional element that is present must not be empty.
+    fn opt(&mut self, value: Option<&str>, path: Path<'_>) {
         if let Some(value) = value {
-            self.chars(value, &path);
+            self.chars(value, path);
             if value.trim().is_empty() {
                 self.push(
                     "E-EMPTY",
-                    &path(),
+                    path,
                     "empty element; omit it when the value is unknown (elmo.md §8 rule 3)",
                 );
             }
         }
     }
 
-    /// Plain text must not hold HTML; `path` as for [`Self::opt`].
-    fn plain(&mut self, text: &str, path: impl Fn() -> String) {
+    /// Plain text must not hold HTML.
+    fn plain(&mut self, text: &str, path: Path<'_>) {
         if let Some(tag) = html_tags(text).next().map(str::to_ascii_lowercase) {
             self.push(
                 "E-HTML-IN-PLAIN",
-                &path(),
+                path,
                 format!("HTML markup `<{tag}>` in a plain-text field (elmo.md §8 rule 11)"),
             );
         }
     }
 
-    /// Every character must be one XML 1.0 can carry; `path` as for [`Self::opt`].
-    fn chars(&mut self, text: &str, path: impl Fn() -> String) {
+    /// Every character must be one XML 1.0 can carry.
+    fn chars(&mut self, text: &str, path: Path<'_>) {
         if text.chars().any(|c| !is_xml_char(c)) {
             self.push(
                 "E-XML-CHAR",
-                &path(),
+                path,
                 "contains characters XML 1.0 cannot carry (written as U+FFFD)",
             );
         }
     }
 
-    fn country(&mut self, code: &str, path: &str) {
+    fn country(&mut self, code: &str, path: Path<'_>) {
         if code.is_empty() {
             self.push(
                 "E-EMPTY",
@@ -946,12 +966,11 @@ impl<'a> Linter<'a> {
         }
     }
 
-    /// `path` as for [`Self::opt`].
-    fn lang(&mut self, tag: &str, path: impl Fn() -> String) {
+    fn lang(&mut self, tag: &str, path: Path<'_>) {
         if !is_language_tag(tag) {
             self.push(
                 "E-LANG-TAG",
-                &path(),
+                path,
                 format!("xml:lang {} is not a lower-case BCP 47 tag such as `fi` or `en` (elmo.md §8 rule 15)", q(tag)),
             );
         }

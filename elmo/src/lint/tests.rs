@@ -19,3 +19,20 @@ fn finds_html_tags_but_not_comparisons() {
     assert!(tags("a < b and c > d").is_empty());
     assert!(tags("x<3").is_empty());
 }
+
+#[test]
+fn paths_render_in_the_reader_form() {
+    let report = Path::Elmo.nth("report", 1);
+    let los = report.nth("learningOpportunitySpecification", 2);
+    let credit = los
+        .child("specifies")
+        .child("learningOpportunityInstance")
+        .nth("credit", 3)
+        .child("value")
+        .to_string();
+    assert_eq!(Path::Elmo.to_string(), "/elmo");
+    assert_eq!(
+        credit,
+        "/elmo/report[1]/learningOpportunitySpecification[2]/specifies/learningOpportunityInstance/credit[3]/value"
+    );
+}
