@@ -12,14 +12,29 @@ use crate::*;
 /// carry (e.g. U+0000) are written as U+FFFD; [`crate::lint`] reports them (`E-XML-CHAR`).
 pub fn write(elmo: &Elmo) -> Vec<u8> {
     let mut w = Out {
-        // A document of 50 results is about 130 KB; starting large saves most regrowth copies.
-        buf: Vec::with_capacity(64 * 1024),
+        buf: Vec::with_capacity(size_hint(elmo)),
         depth: 0,
         open: false,
         line_break: false,
     };
     document(&mut w, elmo);
     w.buf
+}
+
+/// About the written size, so that the buffer is allocated once: regrowing a 130 KB document
+/// copied it three times. Each LOS takes about 1–2 KB of markup besides its texts.
+fn size_hint(elmo: &Elmo) -> usize {
+    fn los(l: &Los) -> usize {
+        let texts = [&l.titles, &l.descriptions, &l.descriptions_html];
+        let text: usize = texts
+            .iter()
+            .flat_map(|t| t.iter())
+            .map(|t| t.value.len())
+            .sum();
+        2048 + text + l.has_part.iter().map(los).sum::<usize>()
+    }
+    let results: usize = elmo.reports.iter().flat_map(|r| &r.los).map(los).sum();
+    4096 + results
 }
 
 /// Writes `elmo` as an ELMO 1.7.0 document into `out`.
