@@ -104,7 +104,12 @@ impl RecordedFolder {
     pub fn read(&self, rec: &Recording) -> Result<Vec<u8>> {
         let file =
             fs::File::open(&rec.path).map_err(|e| io_error(&rec.path, "reading recording", e))?;
-        let mut bytes = Vec::new();
+        // Sized from the file's length, so the buffer is not regrown and copied while read.
+        let len = file
+            .metadata()
+            .map_or(0, |m| m.len())
+            .min(MAX_RECORDING_BYTES);
+        let mut bytes = Vec::with_capacity(len as usize + 1);
         // Read one byte past the limit to tell "exactly the limit" from "too large".
         file.take(MAX_RECORDING_BYTES + 1)
             .read_to_end(&mut bytes)
