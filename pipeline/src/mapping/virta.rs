@@ -570,8 +570,9 @@ fn place(at: usize, children: &[Vec<usize>], placed: &mut [bool]) -> Tree {
     Tree { node: at, parts }
 }
 
-fn ymd(year: impl std::fmt::Display, (m, d): (u32, u32)) -> Option<Date> {
-    format!("{year:0>4}-{m:02}-{d:02}").parse().ok()
+fn ymd(year: i32, (m, d): (u32, u32)) -> Option<Date> {
+    let part = |n: u32| u8::try_from(n).ok();
+    Date::new(u16::try_from(year).ok()?, part(m)?, part(d)?).ok()
 }
 
 pub(crate) fn lang_texts(map: &BTreeMap<String, String>, f: impl Fn(&str) -> String) -> Vec<Text> {
