@@ -43,20 +43,31 @@ pub enum Case {
 }
 
 impl KeyNormalisation {
-    /// The comparable form of a course code.
+    /// The comparable form of a course code. Built in one string: every course of every
+    /// learner is looked up, so the steps do not allocate a string each.
     pub fn normalise(&self, code: &str) -> String {
-        let spaced = if self.collapse_whitespace {
-            code.split_whitespace().collect::<Vec<_>>().join(" ")
+        let mut out = String::with_capacity(code.len());
+        if self.collapse_whitespace {
+            for (i, word) in code.split_whitespace().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(word);
+            }
         } else {
-            code.to_owned()
-        };
-        let cased = self.fold(&spaced);
+            out.push_str(code);
+        }
+        let mut out = self.fold(out);
         for prefix in &self.strip_prefixes {
-            let prefix = self.fold(prefix);
-            if !prefix.is_empty()
-                && let Some(rest) = cased.strip_prefix(prefix.as_str())
-            {
+            let cut = if prefix.is_ascii() {
+                strip_ascii_folded(&out, prefix, self.case)
+            } else {
+                out.strip_prefix(self.fold(prefix.clone()).as_str())
+                    .map(|rest| out.len() - rest.len())
+            };
+            if let Some(cut) = cut.filter(|_| !prefix.is_empty()) {
                 // `AY TKT10002` leaves a space behind the prefix; collapsing means dropping it.
+                let rest = &out[cut..];
                 let rest = if self.collapse_whitespace {
                     rest.trim_start()
                 } else {
@@ -65,16 +76,37 @@ impl KeyNormalisation {
                 return rest.to_owned();
             }
         }
-        cased
+        out
     }
 
-    fn fold(&self, s: &str) -> String {
+    /// `s` in the comparison's case; ASCII, nearly every code, is folded in place.
+    fn fold(&self, mut s: String) -> String {
         match self.case {
-            Case::Keep => s.to_owned(),
+            Case::Keep => s,
+            Case::Upper if s.is_ascii() => {
+                s.make_ascii_uppercase();
+                s
+            }
+            Case::Lower if s.is_ascii() => {
+                s.make_ascii_lowercase();
+                s
+            }
             Case::Upper => s.to_uppercase(),
             Case::Lower => s.to_lowercase(),
         }
     }
+}
+
+/// The length of `prefix` at the start of the folded `code`, comparing `prefix` in `case`
+/// without allocating; for an ASCII `prefix`, whose folded form has the same length.
+fn strip_ascii_folded(code: &str, prefix: &str, case: Case) -> Option<usize> {
+    let head = code.as_bytes().get(..prefix.len())?;
+    let same = head.iter().zip(prefix.bytes()).all(|(&c, p)| match case {
+        Case::Keep => c == p,
+        Case::Upper => c == p.to_ascii_uppercase(),
+        Case::Lower => c == p.to_ascii_lowercase(),
+    });
+    same.then_some(prefix.len())
 }
 
 /// Course versions by institution and normalised code, each list sorted by `valid_from` with

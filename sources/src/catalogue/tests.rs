@@ -1071,6 +1071,16 @@ mod as_of_index {
         assert_eq!(norm.normalise("AYTKT10002"), "TKT10002");
         assert_eq!(norm.normalise("hy-cu-118"), "118");
         assert_eq!(norm.normalise("ayay1"), "AY1", "one prefix, once");
+        assert_eq!(norm.normalise("ä-ay1"), "Ä-AY1", "non-ASCII codes fold too");
+        let unicode = KeyNormalisation {
+            strip_prefixes: vec!["ä-".into()],
+            ..norm.clone()
+        };
+        assert_eq!(
+            unicode.normalise("Ä-x1"),
+            "X1",
+            "a non-ASCII prefix folds too"
+        );
         assert_eq!(norm.normalise("ay tkt10002"), "TKT10002");
         let no_collapse = KeyNormalisation {
             collapse_whitespace: false,
