@@ -4,6 +4,7 @@
 //! sanitiser (ammonia, on html5ever), never through hand-written tag stripping.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 /// Tags `descriptionHtml` keeps (elmo.md §3: simple HTML).
 const ALLOWED_TAGS: &[&str] = &["p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "a"];
@@ -44,16 +45,20 @@ const BLOCK_TAGS: &[&str] = &[
 /// added. Every other tag is removed (its text stays), every other attribute too, and
 /// `script` and `style` go with their content. Plain text comes back escaped.
 pub fn sanitize(html: &str) -> String {
-    ammonia::Builder::empty()
-        .tags(ALLOWED_TAGS.iter().copied().collect())
-        .clean_content_tags(DROPPED_WITH_CONTENT.iter().copied().collect())
-        .tag_attributes(std::iter::once(("a", HashSet::from(["href"]))).collect())
-        .url_schemes(HashSet::from(["http", "https"]))
-        .url_relative(ammonia::UrlRelative::Deny)
-        .link_rel(Some("noopener noreferrer"))
-        .strip_comments(true)
-        .clean(html)
-        .to_string()
+    // Built once: building ammonia's allow-lists cost more than cleaning a course's text.
+    static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+        let mut builder = ammonia::Builder::empty();
+        builder
+            .tags(ALLOWED_TAGS.iter().copied().collect())
+            .clean_content_tags(DROPPED_WITH_CONTENT.iter().copied().collect())
+            .tag_attributes(std::iter::once(("a", HashSet::from(["href"]))).collect())
+            .url_schemes(HashSet::from(["http", "https"]))
+            .url_relative(ammonia::UrlRelative::Deny)
+            .link_rel(Some("noopener noreferrer"))
+            .strip_comments(true);
+        builder
+    });
+    SANITIZER.clean(html).to_string()
 }
 
 /// Readable plain text from HTML or from text: tags removed (`script` and `style` with their
@@ -71,12 +76,15 @@ pub fn to_plain(html_or_text: &str) -> String {
     };
     // Keep only structure (no attributes, no links, no inline tags) so that what remains to
     // walk is html5ever's canonical serialisation of a handful of block tags.
-    let clean = ammonia::Builder::empty()
-        .tags(BLOCK_TAGS.iter().copied().collect())
-        .clean_content_tags(DROPPED_WITH_CONTENT.iter().copied().collect())
-        .strip_comments(true)
-        .clean(&html)
-        .to_string();
+    static STRUCTURE: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+        let mut builder = ammonia::Builder::empty();
+        builder
+            .tags(BLOCK_TAGS.iter().copied().collect())
+            .clean_content_tags(DROPPED_WITH_CONTENT.iter().copied().collect())
+            .strip_comments(true);
+        builder
+    });
+    let clean = STRUCTURE.clean(&html).to_string();
     let mut out = Plain::default();
     let mut rest = clean.as_str();
     while let Some(lt) = rest.find('<') {
