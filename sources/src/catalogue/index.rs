@@ -57,7 +57,7 @@ impl KeyNormalisation {
         } else {
             out.push_str(code);
         }
-        let mut out = self.fold(out);
+        let out = self.fold(out);
         for prefix in &self.strip_prefixes {
             let cut = if prefix.is_ascii() {
                 strip_ascii_folded(&out, prefix, self.case)
