@@ -464,17 +464,13 @@ enum Escape {
 /// Runs of characters that need nothing are copied whole.
 fn escape_into(out: &mut Vec<u8>, s: &str, how: Escape) {
     let bytes = s.as_bytes();
+    let plain = match how {
+        Escape::Text => &PLAIN_IN_TEXT,
+        Escape::Attribute => &PLAIN_IN_ATTRIBUTE,
+    };
     let (mut from, mut at) = (0, 0);
     while at < bytes.len() {
-        // Every byte that may start a character needing care: markup, controls (all below
-        // 0x20), and 0xEF, the lead byte of U+FFFE and U+FFFF.
-        let plain = match bytes[at] {
-            b'&' | b'<' | b'\r' | 0xEF => false,
-            b'>' => how == Escape::Attribute,
-            b'"' | b'\t' | b'\n' => how == Escape::Text,
-            b => b >= 0x20,
-        };
-        if plain {
+        if plain[usize::from(bytes[at])] {
             at += 1;
             continue;
         }
@@ -499,6 +495,28 @@ fn escape_into(out: &mut Vec<u8>, s: &str, how: Escape) {
         from = at;
     }
     out.extend_from_slice(&bytes[from..]);
+}
+
+/// The bytes [`escape_into`] copies as they are, by [`Escape`]: a table, because every byte of
+/// every text passes through it. The others are every byte that may start a character needing
+/// care: markup, controls (all below 0x20), and 0xEF, the lead byte of U+FFFE and U+FFFF.
+const PLAIN_IN_TEXT: [bool; 256] = plain_bytes(Escape::Text);
+const PLAIN_IN_ATTRIBUTE: [bool; 256] = plain_bytes(Escape::Attribute);
+
+const fn plain_bytes(how: Escape) -> [bool; 256] {
+    let text = matches!(how, Escape::Text);
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            b'&' | b'<' | b'\r' | 0xEF => false,
+            b'>' => !text,
+            b'"' | b'\t' | b'\n' => text,
+            b => b >= 0x20,
+        };
+        b += 1;
+    }
+    table
 }
 
 /// Escapes text content (see [`Escape::Text`]).
