@@ -8,7 +8,7 @@ mod tables;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use crate::reader::cursor::{DSIG_NS, ELMO_NS, is_xml_char};
+use crate::reader::cursor::{DSIG_NS, ELMO_NS, all_xml_chars};
 use crate::*;
 use tables::{EUROPASS_COUNTRIES, ISO_639_1, NON_SIMPLE_HTML, PREDEFINED_ID_TYPES};
 
@@ -871,7 +871,7 @@ impl<'a> Linter<'a> {
             }
             if personal {
                 // Never quote a learner identifier: it may be a henkilötunnus (DESIGN.md invariant 5).
-                if id.value.chars().any(|c| !is_xml_char(c)) {
+                if !all_xml_chars(&id.value) {
                     self.push(
                         "E-XML-CHAR",
                         ipath,
@@ -941,7 +941,7 @@ impl<'a> Linter<'a> {
 
     /// Every character must be one XML 1.0 can carry.
     fn chars(&mut self, text: &str, path: Path<'_>) {
-        if text.chars().any(|c| !is_xml_char(c)) {
+        if !all_xml_chars(text) {
             self.push(
                 "E-XML-CHAR",
                 path,

@@ -36,3 +36,36 @@ fn paths_render_in_the_reader_form() {
         "/elmo/report[1]/learningOpportunitySpecification[2]/specifies/learningOpportunityInstance/credit[3]/value"
     );
 }
+
+#[test]
+fn xml_chars_by_bytes_agree_with_by_characters() {
+    use crate::reader::cursor::is_xml_char;
+    let edges = [
+        '\0',
+        '\u{8}',
+        '\t',
+        '\n',
+        '\u{B}',
+        '\r',
+        '\u{1F}',
+        ' ',
+        'a',
+        'ä',
+        '\u{D7FF}',
+        '\u{E000}',
+        '\u{EFFF}',
+        '\u{FEFF}',
+        '\u{FFBE}',
+        '\u{FFFD}',
+        '\u{FFFE}',
+        '\u{FFFF}',
+        '\u{10000}',
+        '\u{10FFFF}',
+    ];
+    for a in edges {
+        for b in edges {
+            let s = format!("x{a}{b}");
+            assert_eq!(all_xml_chars(&s), s.chars().all(is_xml_char), "{s:?}");
+        }
+    }
+}

@@ -934,6 +934,20 @@ pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// Whether XML 1.0 can carry every character of `s`; [`is_xml_char`] over the bytes, because
+/// the lint asks it of every text. In UTF-8 the characters it cannot carry are the controls
+/// below 0x20 but tab and line ends, and U+FFFE and U+FFFF (`EF BF BE`, `EF BF BF`); a `str`
+/// holds no surrogates.
+pub(crate) fn all_xml_chars(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    !bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\t' | b'\n' | b'\r' => false,
+        0..0x20 => true,
+        0xEF => bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)),
+        _ => false,
+    })
+}
+
 fn predefined_entity(name: &str) -> Option<char> {
     match name {
         "lt" => Some('<'),
