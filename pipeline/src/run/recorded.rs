@@ -2,7 +2,9 @@
 //! same learner key when there is one, then the KOSKI-only learners. Used by the embedded
 //! default and by full rebuilds from recorded answers.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, mpsc};
 
 use rikastin_sinks::{LearnerKey, SourceFreshness};
 use rikastin_sources::{RecordedFolder, Recording};
@@ -64,33 +66,54 @@ impl Job {
             run_id: &self.run_id,
             dry_run: self.dry_run,
         };
-        // Every core builds chunk k+1 while this thread stores chunk k: the store is the one
-        // serial step. Results are taken in recording order, so the run's outcome does not
-        // depend on the threads, and at most two chunks are in memory.
+        // One worker a core builds recordings in order of index for the whole run, while this
+        // thread stores them: the store is the one serial step. Results are taken in recording
+        // order, so the run's outcome does not depend on the threads, and the window keeps
+        // the workers at most AHEAD recordings ahead of the store, so memory stays bounded.
+        // Long-lived workers, not threads per batch: a new thread starts with an empty
+        // allocator heap on fresh pages.
+        let virta = virta.as_slice();
+        let next = AtomicUsize::new(0);
+        let window = Window::default();
+        let (built, arrived) = mpsc::channel::<(usize, Read)>();
         std::thread::scope(|scope| -> Result<(), rikastin_sinks::Error> {
-            let reader = &reader;
-            let virta = virta.as_slice();
-            let build = |start: usize| {
-                let chunk = &virta[start..(start + CHUNK).min(virta.len())];
-                scope.spawn(move || reader.read_all(chunk, threads))
-            };
-            let mut ahead = (!virta.is_empty()).then(|| build(0));
-            let mut done = 0;
-            while let Some(building) = ahead.take() {
-                let read = building.join().expect("a recording's build does not panic");
-                let next = done + read.len();
-                ahead = (next < virta.len()).then(|| build(next));
-                for (rec, read) in virta[done..].iter().zip(read) {
-                    summary.recordings += 1;
-                    take(rec, read, &mut seen, &mut pending, &mut summary);
-                    if pending.len() >= BATCH {
-                        writer.flush(&mut pending, &mut summary)?;
+            for _ in 0..threads {
+                let (reader, next, window, built) = (&reader, &next, &window, built.clone());
+                scope.spawn(move || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(rec) = virta.get(i) else { return };
+                        // Closed, or the receiver gone: the store failed; stop building.
+                        if !window.wait_for(i) || built.send((i, reader.read(rec))).is_err() {
+                            return;
+                        }
                     }
-                    done += 1;
-                    progress(done, total);
-                }
+                });
             }
-            Ok(())
+            drop(built);
+            let mut store_in_order = || {
+                // Results that arrived before an earlier recording's.
+                let mut early = BTreeMap::new();
+                let mut done = 0;
+                for (i, read) in &arrived {
+                    early.insert(i, read);
+                    while let Some(read) = early.remove(&done) {
+                        summary.recordings += 1;
+                        take(&virta[done], read, &mut seen, &mut pending, &mut summary);
+                        if pending.len() >= BATCH {
+                            writer.flush(&mut pending, &mut summary)?;
+                        }
+                        done += 1;
+                        window.taken(done);
+                        progress(done, total);
+                    }
+                }
+                Ok(())
+            };
+            let stored = store_in_order();
+            // On a store error the workers must not wait for the window to move.
+            window.close();
+            stored
         })?;
         // KOSKI recordings of learners VIRTA does not know: vocational and upper-secondary only.
         for (i, rec) in koski.iter().enumerate() {
@@ -139,9 +162,50 @@ impl Job {
     }
 }
 
-/// Recordings built ahead of the store at a time: one store batch, so that storing one chunk
-/// takes about as long as building the next.
-const CHUNK: usize = BATCH;
+/// How many recordings the workers may build ahead of the store: one store batch, so they
+/// build the next batch while this one is stored, and no further.
+const AHEAD: usize = BATCH;
+
+/// How far the store has taken the recordings, so the workers stay at most [`AHEAD`] ahead.
+#[derive(Default)]
+struct Window {
+    /// Recordings taken by the store, and whether the run stopped taking any.
+    taken: Mutex<(usize, bool)>,
+    moved: Condvar,
+}
+
+impl Window {
+    /// Waits until recording `i` may be built; false when the window was closed.
+    fn wait_for(&self, i: usize) -> bool {
+        let mut state = self
+            .taken
+            .lock()
+            .expect("the window's lock is never poisoned");
+        while i >= state.0 + AHEAD && !state.1 {
+            state = self
+                .moved
+                .wait(state)
+                .expect("the window's lock is never poisoned");
+        }
+        !state.1
+    }
+
+    fn taken(&self, taken: usize) {
+        self.taken
+            .lock()
+            .expect("the window's lock is never poisoned")
+            .0 = taken;
+        self.moved.notify_all();
+    }
+
+    fn close(&self) {
+        self.taken
+            .lock()
+            .expect("the window's lock is never poisoned")
+            .1 = true;
+        self.moved.notify_all();
+    }
+}
 
 /// A source that answered completely at `now`.
 fn fresh(now: &elmo::DateTime, source: &str) -> SourceFreshness {
@@ -176,31 +240,6 @@ struct Built {
 }
 
 impl Reader<'_> {
-    /// Reads `chunk` on `threads` threads (this one among them), results in chunk order.
-    fn read_all(&self, chunk: &[Recording], threads: usize) -> Vec<Read> {
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let work = || {
-            let mut out = Vec::new();
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(rec) = chunk.get(i) else {
-                    return out;
-                };
-                out.push((i, self.read(rec)));
-            }
-        };
-        let mut all: Vec<(usize, Read)> = std::thread::scope(|scope| {
-            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-            let mut all = work();
-            for helper in helpers {
-                all.extend(helper.join().expect("a recording's build does not panic"));
-            }
-            all
-        });
-        all.sort_unstable_by_key(|(i, _)| *i);
-        all.into_iter().map(|(_, read)| read).collect()
-    }
-
     /// Reads, parses and builds one recording.
     fn read(&self, rec: &Recording) -> Read {
         let input = self.input;
