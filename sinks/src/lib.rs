@@ -27,6 +27,6 @@ pub use sign::{SignError, Signer, SigningCertificate};
 pub use store::{
     AddOutcome, DeadLetter, DueTarget, FAILURE_OUTCOMES, NewDeadLetter, NewSnapshot, NewTarget,
     PostgresStore, RunRecord, RunStart, SUCCESS_OUTCOMES, Snapshot, SnapshotDetail, SnapshotMeta,
-    SourceFreshness, SqliteStore, Store, TargetRecord, WriteOutcome,
+    SourceFreshness, SqliteStore, Store, TargetRecord, WriteOutcome, gzip_document,
 };
 pub use transcript::{Lang, Transcript, TranscriptError};

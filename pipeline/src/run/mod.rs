@@ -356,6 +356,8 @@ pub(crate) struct Pending {
     /// The document as a model, kept in a dry run only, for the plan's comparison.
     model: Option<Elmo>,
     xml: Vec<u8>,
+    /// `xml` compressed for the store, when the build threads did it ([`NewSnapshot::elmo_gz`]).
+    gz: Option<Vec<u8>>,
     hash: String,
     results: u32,
     sources: Vec<SourceFreshness>,
@@ -512,6 +514,7 @@ impl Builder<'_> {
             model: self.dry_run.then_some(elmo),
             hash: content_hash(&xml, self.now),
             xml,
+            gz: None,
             results: results as u32,
             sources: learner.sources,
             provenance_json,
@@ -548,6 +551,7 @@ impl Writer<'_> {
             .map(|p| NewSnapshot {
                 learner_key: &p.key,
                 elmo_xml: &p.xml,
+                elmo_gz: p.gz.as_deref(),
                 content_hash: &p.hash,
                 generated_date: &generated,
                 elmo_version: ELMO_VERSION,

@@ -191,6 +191,7 @@ fn test_server(cache_opens: bool, signed_cache_bytes: usize) -> TestServer {
         .put_snapshots(&[crate::NewSnapshot {
             learner_key: &key,
             elmo_xml: &elmo,
+            elmo_gz: None,
             content_hash: &"a".repeat(64),
             generated_date: "2025-01-15T10:00:00+02:00",
             elmo_version: "1.7.0",
@@ -415,6 +416,7 @@ async fn a_signed_body_is_sent_again_for_the_same_etag_and_signed_anew_for_new_c
         .put_snapshots(&[crate::NewSnapshot {
             learner_key: &s.key,
             elmo_xml: &current.elmo_xml,
+            elmo_gz: None,
             content_hash: &current.meta.content_hash,
             generated_date: "2025-02-01T10:00:00+02:00",
             elmo_version: "1.7.0",

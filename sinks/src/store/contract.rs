@@ -261,6 +261,7 @@ pub(super) fn new_snapshot<'a>(
     NewSnapshot {
         learner_key,
         elmo_xml,
+        elmo_gz: None,
         content_hash,
         generated_date: "2025-01-31T12:00:00Z",
         elmo_version: "1.7.0",
@@ -546,6 +547,17 @@ fn get_round_trips_the_exact_bytes_and_metadata(backend: &Backend) {
         .read_to_end(&mut gunzipped)
         .unwrap();
     assert_eq!(gunzipped, xml);
+
+    // A document compressed by the caller is stored as given: the same blob the store makes.
+    let (k2, gz) = (key("5f"), super::gzip_document(&xml).unwrap());
+    let mut item = new_snapshot(&k2, &xml, &h, "r1", &sources);
+    item.elmo_gz = Some(&gz);
+    store.put_snapshots(&[item]).unwrap();
+    assert_eq!(backend.raw_row(&k2).0, blob);
+    assert_eq!(
+        store.get_snapshot(&k2).unwrap().expect("stored").elmo_xml,
+        xml
+    );
 
     assert!(store.get_snapshot(&key("ff")).unwrap().is_none());
 }

@@ -192,6 +192,18 @@ pub(super) fn check_new_snapshot(s: &NewSnapshot<'_>) -> std::result::Result<(),
     Ok(())
 }
 
+/// The stored form of a document: gzip at the default level. flate2 writes mtime 0 in the
+/// header, so equal XML gives equal blobs.
+pub fn gzip_document(elmo_xml: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(elmo_xml.len() / 8),
+        flate2::Compression::default(),
+    );
+    encoder.write_all(elmo_xml)?;
+    encoder.finish()
+}
+
 /// One learner's snapshot as the pipeline hands it to [`Store::put_snapshots`].
 ///
 /// Debug omits the document: it holds the learner's identifiers (elmo.md: `nationalIdentifier`
@@ -202,6 +214,9 @@ pub struct NewSnapshot<'a> {
     pub learner_key: &'a LearnerKey,
     /// The unsigned ELMO document, uncompressed; stored byte for byte (gzipped).
     pub elmo_xml: &'a [u8],
+    /// `elmo_xml` already compressed by [`gzip_document`], or `None` for the store to do it. A
+    /// rebuild compresses on its build threads, so the store's one thread need not.
+    pub elmo_gz: Option<&'a [u8]>,
     /// Lower-case hex SHA-256 over the canonical XML without generatedDate, computed by the
     /// pipeline (DESIGN.md invariant 3). Equal hashes mean "unchanged".
     pub content_hash: &'a str,
@@ -234,6 +249,10 @@ impl fmt::Debug for NewSnapshot<'_> {
         f.debug_struct("NewSnapshot")
             .field("learner_key", self.learner_key)
             .field("elmo_xml", &format_args!("<{} bytes>", self.elmo_xml.len()))
+            .field(
+                "elmo_gz",
+                &self.elmo_gz.map(|gz| format!("<{} bytes>", gz.len())),
+            )
             .field("content_hash", &self.content_hash)
             .field("generated_date", &self.generated_date)
             .field("elmo_version", &self.elmo_version)

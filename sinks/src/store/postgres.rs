@@ -11,14 +11,13 @@
 //! so it sees one committed state; every write is one transaction. A reader never sees a
 //! document with another version's hash or metadata (DESIGN.md invariant 2).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use flate2::Compression;
 use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
 use futures_util::{StreamExt, pin_mut};
 use tokio::runtime::Runtime;
 use tokio_postgres::config::Host;
@@ -1119,17 +1118,17 @@ impl BatchWriter<'_, '_> {
     /// Inserts the row or replaces its content; `created_at` keeps the first write's time.
     async fn write_document(&self) -> Result<()> {
         let s = self.snapshot;
-        // gzip at the default level; flate2 writes mtime 0, so equal XML gives equal blobs.
-        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-        let elmo_gz = encoder
-            .write_all(s.elmo_xml)
-            .and_then(|()| encoder.finish())
-            .map_err(|source| Error::Gzip {
-                path: PathBuf::from(self.location),
-                op: "gzip",
-                learner_key: s.learner_key.to_string(),
-                source,
-            })?;
+        let elmo_gz = match s.elmo_gz {
+            Some(gz) => Cow::Borrowed(gz),
+            None => Cow::Owned(
+                super::gzip_document(s.elmo_xml).map_err(|source| Error::Gzip {
+                    path: PathBuf::from(self.location),
+                    op: "gzip",
+                    learner_key: s.learner_key.to_string(),
+                    source,
+                })?,
+            ),
+        };
         self.tx
             .execute(
                 &self.statements.write_document,
@@ -1139,7 +1138,7 @@ impl BatchWriter<'_, '_> {
                     &s.generated_date,
                     &s.elmo_version,
                     &i64::from(s.results),
-                    &elmo_gz,
+                    &elmo_gz.as_ref(),
                     &s.run_id,
                     &self.now,
                 ],

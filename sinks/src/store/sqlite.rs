@@ -3,14 +3,13 @@
 //! rusqlite is blocking; the pipeline calls the store from a blocking thread (DESIGN.md,
 //! Dependencies).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use flate2::Compression;
 use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use super::{
@@ -597,7 +596,10 @@ impl BatchWriter<'_, '_> {
     /// keeps the first write's time.
     fn write_document(&self) -> Result<()> {
         let s = self.snapshot;
-        let elmo_gz = self.gzip()?;
+        let elmo_gz = match s.elmo_gz {
+            Some(gz) => Cow::Borrowed(gz),
+            None => Cow::Owned(self.gzip()?),
+        };
         self.exec(
             "INSERT INTO snapshot (learner_key, content_hash, generated_date, elmo_version, \
                  results, elmo_gz, run_id, checked_run_id, created_at, updated_at, checked_at) \
@@ -613,7 +615,7 @@ impl BatchWriter<'_, '_> {
                 s.generated_date,
                 s.elmo_version,
                 s.results,
-                elmo_gz,
+                elmo_gz.as_ref(),
                 s.run_id,
                 self.now
             ],
@@ -652,19 +654,14 @@ impl BatchWriter<'_, '_> {
         Ok(())
     }
 
-    /// gzip at the default level. flate2 writes mtime 0 in the header, so equal XML gives
-    /// equal blobs.
+    /// The document as stored ([`super::gzip_document`]).
     fn gzip(&self) -> Result<Vec<u8>> {
-        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-        encoder
-            .write_all(self.snapshot.elmo_xml)
-            .and_then(|()| encoder.finish())
-            .map_err(|source| Error::Gzip {
-                path: self.path.to_owned(),
-                op: "gzip",
-                learner_key: self.snapshot.learner_key.to_string(),
-                source,
-            })
+        super::gzip_document(self.snapshot.elmo_xml).map_err(|source| Error::Gzip {
+            path: self.path.to_owned(),
+            op: "gzip",
+            learner_key: self.snapshot.learner_key.to_string(),
+            source,
+        })
     }
 
     /// Runs one of the statements the batch runs for every learner, prepared once per
