@@ -885,18 +885,11 @@ impl<'a> Linter<'a> {
     }
 
     /// Multilingual texts: language tags, XML characters, emptiness and (for plain text) HTML.
+    /// Each is one of a repeatable element (`title`, `description`, ...), so its path has an
+    /// index.
     fn texts(&mut self, texts: &[Text], path: Path<'_>, name: &'static str, plain: bool) {
-        let many = texts.len() > 1
-            || matches!(
-                name,
-                "title" | "description" | "descriptionHtml" | "content"
-            );
         for (i, t) in texts.iter().enumerate() {
-            let tpath = if many {
-                path.nth(name, i + 1)
-            } else {
-                path.child(name)
-            };
+            let tpath = path.nth(name, i + 1);
             if let Some(lang) = &t.lang {
                 self.lang(lang, tpath);
             }
