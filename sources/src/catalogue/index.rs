@@ -58,16 +58,14 @@ impl KeyNormalisation {
             out.push_str(code);
         }
         let out = self.fold(out);
-        for prefix in &self.strip_prefixes {
-            let cut = if prefix.is_ascii() {
+        for prefix in self.strip_prefixes.iter().filter(|p| !p.is_empty()) {
+            let rest = if prefix.is_ascii() {
                 strip_ascii_folded(&out, prefix, self.case)
             } else {
                 out.strip_prefix(self.fold(prefix.clone()).as_str())
-                    .map(|rest| out.len() - rest.len())
             };
-            if let Some(cut) = cut.filter(|_| !prefix.is_empty()) {
+            if let Some(rest) = rest {
                 // `AY TKT10002` leaves a space behind the prefix; collapsing means dropping it.
-                let rest = &out[cut..];
                 let rest = if self.collapse_whitespace {
                     rest.trim_start()
                 } else {
@@ -97,16 +95,17 @@ impl KeyNormalisation {
     }
 }
 
-/// The length of `prefix` at the start of the folded `code`, comparing `prefix` in `case`
-/// without allocating; for an ASCII `prefix`, whose folded form has the same length.
-fn strip_ascii_folded(code: &str, prefix: &str, case: Case) -> Option<usize> {
+/// The folded `code` after an ASCII `prefix`, if it starts with the prefix in `case`; the
+/// prefix is compared byte by byte, without folding it into a string of its own.
+fn strip_ascii_folded<'c>(code: &'c str, prefix: &str, case: Case) -> Option<&'c str> {
     let head = code.as_bytes().get(..prefix.len())?;
     let same = head.iter().zip(prefix.bytes()).all(|(&c, p)| match case {
         Case::Keep => c == p,
         Case::Upper => c == p.to_ascii_uppercase(),
         Case::Lower => c == p.to_ascii_lowercase(),
     });
-    same.then_some(prefix.len())
+    // The matched bytes are ASCII, so the cut is on a character boundary.
+    same.then(|| &code[prefix.len()..])
 }
 
 /// Course versions by institution and normalised code, each list sorted by `valid_from` with
