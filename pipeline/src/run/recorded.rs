@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, mpsc};
+use std::sync::{Condvar, Mutex, MutexGuard, mpsc};
 
 use rikastin_sinks::{LearnerKey, SourceFreshness};
 use rikastin_sources::{RecordedFolder, Recording};
@@ -59,7 +59,7 @@ impl Job {
             secret: &self.secret,
             input: &input,
             koski_by_key: &koski_by_key,
-            compress: AtomicBool::new(!self.dry_run),
+            compress: AtomicBool::new(true),
         };
         let mut writer = Writer {
             store: &mut *self.store,
@@ -174,43 +174,45 @@ const AHEAD: usize = BATCH;
 /// How far the store has taken the recordings, so the workers stay at most [`AHEAD`] ahead.
 #[derive(Default)]
 struct Window {
-    /// Recordings taken by the store, and whether the run stopped taking any.
-    taken: Mutex<(usize, bool)>,
+    state: Mutex<WindowState>,
     moved: Condvar,
+}
+
+#[derive(Default)]
+struct WindowState {
+    /// Recordings the store has taken, in order.
+    taken: usize,
+    /// The store stopped taking any (it failed): workers stop instead of waiting.
+    closed: bool,
 }
 
 impl Window {
     /// Waits until recording `i` may be built; false when the window was closed.
     fn wait_for(&self, i: usize) -> bool {
-        let mut state = self
-            .taken
-            .lock()
-            .expect("the window's lock is never poisoned");
-        while i >= state.0 + AHEAD && !state.1 {
-            state = self
-                .moved
-                .wait(state)
-                .expect("the window's lock is never poisoned");
+        let mut state = self.state();
+        while i >= state.taken + AHEAD && !state.closed {
+            state = self.moved.wait(state).expect(UNPOISONED);
         }
-        !state.1
+        !state.closed
     }
 
     fn taken(&self, taken: usize) {
-        self.taken
-            .lock()
-            .expect("the window's lock is never poisoned")
-            .0 = taken;
+        self.state().taken = taken;
         self.moved.notify_all();
     }
 
     fn close(&self) {
-        self.taken
-            .lock()
-            .expect("the window's lock is never poisoned")
-            .1 = true;
+        self.state().closed = true;
         self.moved.notify_all();
     }
+
+    fn state(&self) -> MutexGuard<'_, WindowState> {
+        self.state.lock().expect(UNPOISONED)
+    }
 }
+
+/// Nothing panics while holding the window's lock.
+const UNPOISONED: &str = "the window's lock is never poisoned";
 
 /// A source that answered completely at `now`.
 fn fresh(now: &elmo::DateTime, source: &str) -> SourceFreshness {
@@ -252,8 +254,7 @@ impl Reader<'_> {
     /// Decides from the last batch, `written` of `stored` documents, whether the build threads
     /// compress the next ones: a rebuild writes nearly all, a nightly run few.
     fn compress_while(&self, written: usize, stored: usize) {
-        let mostly_written = !self.builder.dry_run && written * 2 > stored;
-        self.compress.store(mostly_written, Ordering::Relaxed);
+        self.compress.store(written * 2 > stored, Ordering::Relaxed);
     }
 
     /// Reads, parses and builds one recording.
@@ -301,7 +302,9 @@ impl Reader<'_> {
                     sources,
                 };
                 let mut document = self.builder.build(learner, true);
+                // A dry run stores nothing, so it has nothing to compress.
                 if let Ok(p) = &mut document
+                    && !self.builder.dry_run
                     && self.compress.load(Ordering::Relaxed)
                 {
                     // On an error the store compresses it again and reports where it failed.
