@@ -22,6 +22,16 @@ fn dp(doc: &mut Elmo) -> &mut Los {
     &mut doc.reports[0].los[0]
 }
 
+/// The degree programme's Diploma Supplement.
+fn ds(doc: &mut Elmo) -> &mut elmo::DiplomaSupplement {
+    dp(doc)
+        .specifies
+        .instance
+        .diploma_supplement
+        .as_mut()
+        .expect("DS")
+}
+
 fn course(doc: &mut Elmo) -> &mut Los {
     &mut doc.reports[0].los[0].has_part[0]
 }
@@ -193,24 +203,9 @@ const CASES: &[(&str, Breaker)] = &[
         let ds = dp(d).specifies.instance.diploma_supplement.take();
         course(d).specifies.instance.diploma_supplement = ds;
     }),
-    ("E-DS-VERSION", |d| {
-        dp(d)
-            .specifies
-            .instance
-            .diploma_supplement
-            .as_mut()
-            .expect("DS")
-            .version = "2019".into()
-    }),
+    ("E-DS-VERSION", |d| ds(d).version = "2019".into()),
     ("E-DS-SECTION-NUMBER", |d| {
-        dp(d)
-            .specifies
-            .instance
-            .diploma_supplement
-            .as_mut()
-            .expect("DS")
-            .sections[0]
-            .number = "4a".into()
+        ds(d).sections[0].number = "4a".into()
     }),
     ("E-EXTENSION-NAMESPACE", |d| {
         dp(d).specifies.instance.extension =
@@ -287,14 +282,7 @@ fn deep_finding_paths_are_exact() {
     course(&mut doc).has_part.push(class);
     course(&mut doc).titles[1].value = " ".into();
     course(&mut doc).specifies.instance.identifiers[0].kind = "LOCAL".into();
-    let section = &mut dp(&mut doc)
-        .specifies
-        .instance
-        .diploma_supplement
-        .as_mut()
-        .expect("DS")
-        .sections[0]
-        .sections[0];
+    let section = &mut ds(&mut doc).sections[0].sections[0];
     let pdf = elmo::Attachment {
         identifiers: vec![Identifier::new("internal", "ds-section-pdf")],
         ..Default::default()
