@@ -144,6 +144,25 @@ const CASES: &[(&str, Breaker)] = &[
     ("W-GRADING-SCHEME-EN", |d| {
         d.reports[0].grading_schemes[0].descriptions[0].lang = Some("fi".into())
     }),
+    ("W-RESULT-LABEL-MISSING", |d| {
+        course(d).specifies.instance.result_label = None
+    }),
+    ("W-CREDIT-SUM", |d| {
+        // The degree's parts unlinked beside it, and its own extent as ECTS: counted twice.
+        let parts = std::mem::take(&mut dp(d).has_part);
+        let sum: f64 = parts
+            .iter()
+            .flat_map(|p| std::iter::once(p).chain(p.has_part.iter()))
+            .flat_map(|p| &p.specifies.instance.credits)
+            .filter_map(|c| c.value.as_ref().map(|v| v.to_f64()))
+            .sum();
+        dp(d).specifies.instance.credits.push(Credit {
+            scheme: "ects".into(),
+            level: None,
+            value: Some(dec(&sum.to_string())),
+        });
+        d.reports[0].los.extend(parts);
+    }),
     ("W-RESULT-SCHEME-MISSING", |d| {
         course(d).specifies.instance.grading_scheme_local_id = None
     }),

@@ -228,6 +228,16 @@ pub struct VirtaSection {
     /// learner key.
     #[serde(default)]
     pub recorded_dir: Option<PathBuf>,
+    /// Folder of recorded `OpiskelijanTiedot` responses (the learner's names), beside
+    /// `recorded_dir`: `<learner key>.xml`, or `<learner key>.<institution>.xml` per institution
+    /// (data/recorded/README.md). Only with `recorded_dir`.
+    #[serde(default)]
+    pub names_dir: Option<PathBuf>,
+    /// Whether a run over HTTP asks `OpiskelijanTiedot` of each of a learner's institutions for
+    /// the names `OpiskelijanKaikkiTiedot` does not carry (virta.md §2.7). Only with `http`;
+    /// default true.
+    #[serde(default)]
+    pub opiskelijan_tiedot: Option<bool>,
     /// The SOAP endpoint and how hard to press it.
     #[serde(default)]
     pub http: Option<HttpConfig>,
@@ -405,6 +415,10 @@ pub struct Config {
     pub virta: Transport<VirtaLogin>,
     /// `sources.virta.batch_size`: learners per VIRTA call over HTTP.
     pub virta_batch_size: usize,
+    /// `sources.virta.names_dir`: recorded `OpiskelijanTiedot` answers, when configured.
+    pub virta_names_dir: Option<PathBuf>,
+    /// `sources.virta.opiskelijan_tiedot`: ask VIRTA for names over HTTP.
+    pub virta_opiskelijan_tiedot: bool,
     /// KOSKI, when configured.
     pub koski: Option<Transport<KoskiLogin>>,
     /// Refresh policy for runs over HTTP.
@@ -447,6 +461,22 @@ impl Config {
                 ),
             ));
         }
+        if v.names_dir.is_some() && v.recorded_dir.is_none() {
+            return Err(yaml.invalid(
+                "sources.virta.names_dir",
+                "names_dir:",
+                "`names_dir` holds recorded answers and goes with `recorded_dir`".into(),
+            ));
+        }
+        if v.opiskelijan_tiedot.is_some() && v.http.is_none() {
+            return Err(yaml.invalid(
+                "sources.virta.opiskelijan_tiedot",
+                "opiskelijan_tiedot:",
+                "`opiskelijan_tiedot` says whether to call VIRTA over `http`; recorded names go in `names_dir`".into(),
+            ));
+        }
+        let virta_names_dir = v.names_dir.as_ref().map(|d| resolve(base, d));
+        let virta_opiskelijan_tiedot = v.opiskelijan_tiedot.unwrap_or(true);
         let virta = transport(
             &yaml,
             base,
@@ -501,6 +531,8 @@ impl Config {
             learner_key,
             virta,
             virta_batch_size,
+            virta_names_dir,
+            virta_opiskelijan_tiedot,
             koski,
             targets: raw.targets.unwrap_or_default(),
             catalogues_dir: raw

@@ -948,7 +948,19 @@ fn execute(job: Job, config: &Config, secret: &LearnerSecret) -> Result<Summary>
                 ),
                 _ => None,
             };
-            job.run_recorded(Recorded { virta, koski }, progress("recordings"))?
+            let virta_names = match &config.virta_names_dir {
+                Some(dir) => Some(
+                    RecordedFolder::open(dir)
+                        .with_context(|| in_config("sources.virta.names_dir"))?,
+                ),
+                None => None,
+            };
+            let input = Recorded {
+                virta,
+                virta_names,
+                koski,
+            };
+            job.run_recorded(input, progress("recordings"))?
         }
         Transport::Http { .. } => {
             let live = live_sources(config, secret)?;
@@ -1156,6 +1168,17 @@ fn print_summary(s: &Summary, config: &Config) {
     let _ = writeln!(out, "  excluded records {:>7}", s.excluded_total());
     for (reason, n) in &s.excluded {
         let _ = writeln!(out, "    {n:>6}  {reason}");
+    }
+    if !s.quirks.is_empty() {
+        // Departures from the source's schema, read by a rule of docs/virta.md.
+        let _ = writeln!(
+            out,
+            "  source quirks    {:>7}",
+            s.quirks.values().sum::<usize>()
+        );
+        for (kind, n) in &s.quirks {
+            let _ = writeln!(out, "    {n:>6}  {kind}");
+        }
     }
     let _ = writeln!(out, "  failed           {:>7}", s.failures.len());
     for f in &s.failures {

@@ -209,6 +209,20 @@ impl Error {
         self.0.column
     }
 
+    /// Whether the error is a defect of one record's content (a missing, malformed, repeated,
+    /// misplaced or wrongly namespaced part) rather than of the document's XML: such a record
+    /// is left out with its reason and the rest of the answer is read (issue 17).
+    pub fn is_record_defect(&self) -> bool {
+        matches!(
+            self.0.kind,
+            ErrorKind::Missing { .. }
+                | ErrorKind::Invalid { .. }
+                | ErrorKind::Unexpected { .. }
+                | ErrorKind::Duplicate { .. }
+                | ErrorKind::Namespace { .. }
+        )
+    }
+
     /// Whether the same request could succeed later. Parse errors never do: the same bytes give
     /// the same error. A `Server` fault, interrupted I/O and a truncated JSON body might.
     pub fn is_retryable(&self) -> bool {

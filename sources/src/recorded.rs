@@ -100,6 +100,17 @@ impl RecordedFolder {
         Ok(self.list()?.into_iter().find(|r| r.name == name))
     }
 
+    /// The recording in the file `file_name` of this folder, if there is one; for answers that
+    /// go with another recording (e.g. `OpiskelijanTiedot` beside `OpiskelijanKaikkiTiedot`),
+    /// found by name without listing the folder.
+    pub fn get(&self, file_name: &str) -> Option<Recording> {
+        let path = self.dir.join(file_name);
+        let name = path.file_stem()?.to_str()?.to_owned();
+        fs::metadata(&path)
+            .is_ok_and(|m| m.is_file())
+            .then_some(Recording { name, path })
+    }
+
     /// The recorded bytes.
     pub fn read(&self, rec: &Recording) -> Result<Vec<u8>> {
         let file =

@@ -25,6 +25,14 @@ pub fn input_attainments(dir: &Path) -> BTreeMap<String, Tally> {
                 .entry((a.myontaja.clone(), a.avain.clone()))
                 .or_default() += 1;
         }
+        // Records that could not be read are excluded with their reason, never dropped.
+        for o in &virta.opiskelijat {
+            for r in &o.rejected {
+                let myontaja = r.myontaja.as_deref().or(o.myontaja()).unwrap_or_default();
+                let key = (myontaja.to_owned(), r.avain.clone().unwrap_or_default());
+                *tally.entry(key).or_default() += 1;
+            }
+        }
         out.insert(name, tally);
     }
     out
@@ -64,7 +72,19 @@ pub fn document_attainments(xml: &[u8]) -> Tally {
 /// and every input attainment in its document exactly once or excluded with a reason.
 /// Returns the test folder and the parsed JSON report.
 pub fn run_and_check(recorded: &Path, expect_learners: usize) -> (TestDir, serde_json::Value) {
+    run_and_check_with(recorded, expect_learners, "")
+}
+
+/// As [`run_and_check`], with `virta_keys` (lines of YAML) added to `sources.virta`.
+pub fn run_and_check_with(
+    recorded: &Path,
+    expect_learners: usize,
+    virta_keys: &str,
+) -> (TestDir, serde_json::Value) {
     let t = TestDir::with_recordings(recorded);
+    let mut yaml = std::fs::read_to_string(t.config()).unwrap();
+    yaml.push_str(virta_keys);
+    std::fs::write(t.config(), yaml).unwrap();
     let report = t.path("report.json");
     let run = t
         .rikastin(&[

@@ -268,6 +268,7 @@ impl<'a> Linter<'a> {
             let lpath = path.nth("learningOpportunitySpecification", i + 1);
             self.los(los, lpath, root, &schemes, &mut local_ids, 0);
         }
+        self.credit_sum(r, path);
         for (i, a) in r.attachments.iter().enumerate() {
             let apath = path.nth("attachment", i + 1);
             self.attachment(a, apath);
@@ -276,6 +277,39 @@ impl<'a> Linter<'a> {
                     "W-ATTACHMENT-PLACEMENT",
                     apath,
                     "an `EMREX transcript` covers the whole document and belongs outside `report` (elmo.md §2.8)",
+                );
+            }
+        }
+    }
+
+    /// A degree programme with no parts that carries ECTS beside other results of the same
+    /// report whose ECTS add up to at least as much is most likely their sum, counted again:
+    /// the report's total would be twice what the learner earned there.
+    fn credit_sum(&mut self, r: &'a Report, path: Path<'_>) {
+        fn ects(l: &Los) -> f64 {
+            let own: f64 = l
+                .specifies
+                .instance
+                .credits
+                .iter()
+                .filter(|c| c.scheme.eq_ignore_ascii_case("ects"))
+                .filter_map(|c| c.value.as_ref().map(Decimal::to_f64))
+                .sum();
+            own + l.has_part.iter().map(ects).sum::<f64>()
+        }
+        let total: f64 = r.los.iter().map(ects).sum();
+        for (i, los) in r.los.iter().enumerate() {
+            let own = ects(los);
+            let lone_degree =
+                los.los_type == Some(LosType::DegreeProgramme) && los.has_part.is_empty();
+            if lone_degree && own > 0.0 && total - own >= own {
+                self.push(
+                    "W-CREDIT-SUM",
+                    path.nth("learningOpportunitySpecification", i + 1),
+                    format!(
+                        "a degree without parts carries {own} ECTS beside other results of {} ECTS: the report counts them twice",
+                        total - own
+                    ),
                 );
             }
         }
@@ -489,6 +523,16 @@ impl<'a> Linter<'a> {
                     "`resultLabel` without `gradingSchemeLocalId` (elmo.md §8 rule 9)",
                 );
             }
+        }
+        if loi.result_label.is_none()
+            && loi.grading_scheme_local_id.is_some()
+            && matches!(loi.status, Some(Status::Passed | Status::Failed))
+        {
+            self.push(
+                "W-RESULT-LABEL-MISSING",
+                path,
+                "a graded result without `resultLabel`: the source named no grade that can be printed",
+            );
         }
         if let Some(g) = &loi.shortened_grading {
             let gpath = path.child("shortenedGrading");

@@ -259,6 +259,18 @@ fn provenance(report: &Report, los: &Los, join: &Join, ds: &[DsOutcome]) -> Resu
         record.fields.push("languageOfInstruction".into());
     }
     let mut from = vec![record];
+    // Recognised credit (docs/virta.md): the decision and where it was completed, as a person
+    // reads them, from the LOI's extension the mapping wrote.
+    if let Some(ext) = &loi.extension
+        && let Some(recognition) = recognition_text(ext.as_xml())
+    {
+        from.push(Origin {
+            source: "virta".into(),
+            at: recognition,
+            rule: "docs/virta.md recognised credit (HyvaksilukuPvm, Organisaatio Rooli 3)".into(),
+            fields: vec!["recognition".into()],
+        });
+    }
     if let Some(version) = &join.version {
         from.push(Origin {
             source: "catalogue".into(),
@@ -287,6 +299,41 @@ fn provenance(report: &Report, los: &Los, join: &Join, ds: &[DsOutcome]) -> Resu
         title: english(&los.titles),
         from,
     }
+}
+
+/// "recognised 2018-03-16; completed at University of Jyväskylä (01906)" from the mapping's
+/// `rk:recognition` extension, or `None` when the extension holds none.
+fn recognition_text(xml: &str) -> Option<String> {
+    let start = xml.find("<rk:recognition")?;
+    let rest = &xml[start..];
+    let mut text = String::from("recognised");
+    if let Some(at) = rest.find("date=\"") {
+        let date = &rest[at + 6..];
+        text.push(' ');
+        text.push_str(&date[..date.find('"')?]);
+    }
+    let mut places = Vec::new();
+    let mut tail = rest;
+    while let Some(at) = tail.find("<rk:completedAt code=\"") {
+        let after = &tail[at + 22..];
+        let code = &after[..after.find('"')?];
+        let name_start = after.find('>')? + 1;
+        let name = &after[name_start..name_start + after[name_start..].find('<')?];
+        places.push(format!("{} ({code})", unescape(name)));
+        tail = &after[name_start..];
+    }
+    if !places.is_empty() {
+        text.push_str("; completed at ");
+        text.push_str(&places.join(", "));
+    }
+    Some(text)
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
 }
 
 fn coverage(report: &Report, los: &Los, join: &Join, ds: &[DsOutcome]) -> CoverageRow {

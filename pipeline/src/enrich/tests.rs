@@ -213,3 +213,20 @@ fn enriched_demo_documents_are_lint_clean() {
     }
     assert!(described > 500, "only {described} results were described");
 }
+
+#[test]
+fn recognised_credit_shows_in_the_provenance_as_read() {
+    let xml = "<rk:recognition xmlns:rk=\"urn:rikastin:virta:1\" date=\"2018-03-16\">\
+        <rk:completedAt code=\"01906\">University of Jyväskylä</rk:completedAt>\
+        <rk:completedAt code=\"UK\">a foreign higher-education institution</rk:completedAt></rk:recognition>";
+    assert_eq!(
+        super::recognition_text(xml).as_deref(),
+        Some(
+            "recognised 2018-03-16; completed at University of Jyväskylä (01906), a foreign higher-education institution (UK)"
+        )
+    );
+    assert_eq!(
+        super::recognition_text("<rk:completeness status=\"full\"/>"),
+        None
+    );
+}

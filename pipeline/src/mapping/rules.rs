@@ -35,6 +35,34 @@ pub struct VirtaRules {
     pub learner: LearnerRule,
     /// Grading schemes by VIRTA scale element name.
     pub grading_schemes: BTreeMap<String, GradingSchemeRule>,
+    /// Institution-defined (`Muu`) scales, by Myontaja and then by the scale's `avain`: what an
+    /// answer that sends the scale empty or in part is completed from (docs/virta.md).
+    #[serde(default)]
+    pub muu_scales: BTreeMap<String, BTreeMap<String, MuuScaleRule>>,
+}
+
+/// One entry of `muu_scales`: an institution's own grading scale.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MuuScaleRule {
+    /// The scale's name, e.g. `HYL-HYV`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Its grades by `AsteikkoArvosana/@avain`, in the order they are listed in the scheme.
+    pub grades: Vec<MuuGradeRule>,
+}
+
+/// One grade of a `muu_scales` scale.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MuuGradeRule {
+    /// `AsteikkoArvosana/@avain`: the key an attainment's `Koodi` names.
+    pub avain: String,
+    /// `Koodi`: the grade as printed, e.g. `HYV`.
+    pub koodi: String,
+    /// `Nimi`: e.g. `Hyväksytty`.
+    #[serde(default)]
+    pub nimi: Option<String>,
 }
 
 /// One rule of `attainments`.
@@ -148,6 +176,10 @@ pub struct Institution {
     /// A historic code's successor.
     #[serde(default)]
     pub merged_into: Option<String>,
+    /// The day the merger took effect (`YYYY-MM-DD`), required with `merged_into`: a result
+    /// completed before it was awarded by this institution, one on or after it by the successor.
+    #[serde(default)]
+    pub merged_on: Option<String>,
 }
 
 /// The VIRTA scale elements (virta.md §3.4); `grading_schemes` must name each one exactly once.
@@ -281,6 +313,23 @@ pub(super) fn load_institutions(file: &YamlFile) -> Result<InstitutionsFile, Con
                 &format!("institutions.{code}.merged_into"),
                 &format!("merged_into: \"{next}\""),
                 format!("`{next}` is not an institution in this table"),
+            ));
+        }
+        let merged_on = inst.merged_on.as_deref();
+        if merged_on
+            .is_some_and(|d| rikastin_sources::virta::Pvm::parse(d).is_none_or(|p| p.as_str() != d))
+        {
+            return Err(file.invalid(
+                &format!("institutions.{code}.merged_on"),
+                "merged_on:",
+                "expected a date like 2020-01-01".into(),
+            ));
+        }
+        if inst.merged_into.is_some() != merged_on.is_some() {
+            return Err(file.invalid(
+                &format!("institutions.{code}"),
+                &format!("\"{code}\""),
+                "`merged_into` and `merged_on` go together: the successor and the day of the merger".into(),
             ));
         }
     }

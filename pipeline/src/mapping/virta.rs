@@ -43,7 +43,26 @@ pub struct Mapped {
     pub results: usize,
     /// Attainments kept out.
     pub exclusions: Vec<Exclusion>,
+    /// Departures from the schema read by a documented rule, by rule name (docs/virta.md).
+    pub quirks: Quirks,
 }
+
+/// Counts by quirk rule name (docs/virta.md), for the run summary and the report JSON.
+pub type Quirks = BTreeMap<String, usize>;
+
+/// Counts one more of `kind`.
+pub fn count(quirks: &mut Quirks, kind: &str) {
+    *quirks.entry(kind.to_owned()).or_insert(0) += 1;
+}
+
+/// ELMO credit scheme for old Finnish study weeks (opintoviikko), kept beside the ECTS derived
+/// from them.
+pub const STUDY_WEEK_SCHEME: &str = "fi-opintoviikko";
+/// ELMO credit scheme for a degree's own extent in ECTS credits, as VIRTA states it, where its
+/// parts carry the credits earned: a separate scheme, so that no client adds it to its parts.
+pub const DEGREE_EXTENT_SCHEME: &str = "fi-tutkinnon-laajuus";
+/// The namespace of the VIRTA facts Rikastin writes into LOI `extension`s.
+pub const VIRTA_EXTENSION_NS: &str = "urn:rikastin:virta:1";
 
 /// Why a learner could not be mapped at all.
 #[derive(Debug, thiserror::Error)]
@@ -87,12 +106,40 @@ pub fn map_learner(
     now: &DateTime,
 ) -> Result<Mapped, MapError> {
     let mut exclusions = Vec::new();
-    let attainments = collect_attainments(records, &mut exclusions);
+    let mut quirks = Quirks::new();
+    for o in records {
+        for q in &o.quirks {
+            count(&mut quirks, q.kind.name());
+        }
+        for r in &o.rejected {
+            count(&mut quirks, "unreadable-record");
+            exclusions.push(Exclusion {
+                myontaja: r
+                    .myontaja
+                    .clone()
+                    .or_else(|| o.myontaja().map(str::to_owned))
+                    .unwrap_or_default(),
+                avain: r.avain.clone().unwrap_or_default(),
+                line: r.line,
+                reason: format!("unreadable {}: {}", r.element, r.reason),
+            });
+        }
+    }
+    let attainments = collect_attainments(records, maps, &mut exclusions, &mut quirks);
     let study_rights: HashMap<(&str, &str), &Opiskeluoikeus> = records
         .iter()
         .flat_map(|o| &o.opiskeluoikeudet)
         .map(|r| ((r.myontaja.as_str(), r.avain.as_str()), r))
         .collect();
+    // How many results each study right has, over every institution: a degree that is the only
+    // one of its study right carries its own credits, one beside others does not (docs/virta.md).
+    let mut on_study_right: HashMap<Option<&str>, usize> = HashMap::new();
+    for a in &attainments {
+        *on_study_right
+            .entry(a.opiskeluoikeus_avain.as_deref())
+            .or_insert(0) += 1;
+    }
+    let scales = ScaleRegistry::new(records, maps);
 
     // Decide each attainment's fate by the first matching rule.
     let present: HashSet<(&str, &str)> = attainments.iter().map(|a| key(a)).collect();
@@ -166,9 +213,12 @@ pub fn map_learner(
             maps,
             myontaja,
             study_rights: &study_rights,
+            on_study_right: &on_study_right,
+            scales: &scales,
             schemes: BTreeMap::new(),
             local_ids: local_id_counts(&nodes),
             results: 0,
+            quirks: &mut quirks,
         };
         let los = builder.forest(&nodes)?;
         results += builder.results;
@@ -193,6 +243,7 @@ pub fn map_learner(
         },
         results,
         exclusions,
+        quirks,
     })
 }
 
@@ -209,14 +260,18 @@ fn exclusion(a: &Opintosuoritus, reason: String) -> Exclusion {
     }
 }
 
-/// All attainments in document order, the second of two records with the same
-/// (Myontaja, avain) excluded as a duplicate.
+/// All attainments in document order. The second of two records with the same
+/// (Myontaja, avain) is excluded as a duplicate, and so is the copy of a merged institution's
+/// record that VIRTA re-reports under the successor's code: only the one under the institution
+/// that awarded it on its completion date is kept (docs/virta.md, merged institutions).
 fn collect_attainments<'a>(
     records: &[&'a Opiskelija],
+    maps: &Mappings,
     exclusions: &mut Vec<Exclusion>,
+    quirks: &mut Quirks,
 ) -> Vec<&'a Opintosuoritus> {
     let mut seen: HashMap<(&str, &str), u32> = HashMap::new();
-    let mut out = Vec::new();
+    let mut unique = Vec::new();
     for a in records.iter().flat_map(|o| &o.opintosuoritukset) {
         match seen.get(&key(a)) {
             Some(first) => exclusions.push(exclusion(
@@ -227,11 +282,88 @@ fn collect_attainments<'a>(
             )),
             None => {
                 seen.insert(key(a), a.line);
-                out.push(a);
+                unique.push(a);
             }
         }
     }
+    let by_key: HashMap<(&str, &str), &Opintosuoritus> =
+        unique.iter().map(|a| (key(a), *a)).collect();
+    let mut out = Vec::with_capacity(unique.len());
+    for a in unique {
+        match merged_twin(a, &by_key, maps) {
+            Some(Merger {
+                predecessor,
+                successor,
+                on,
+            }) => {
+                let awarded_by = if a.suoritus_pvm.as_str() < on {
+                    predecessor
+                } else {
+                    successor
+                };
+                if a.myontaja == awarded_by {
+                    out.push(a);
+                } else {
+                    count(quirks, "merged-duplicate");
+                    exclusions.push(exclusion(
+                        a,
+                        format!(
+                            "merged duplicate: {predecessor} merged into {successor} on {on}; \
+                             shown once, under {awarded_by}, which awarded it"
+                        ),
+                    ));
+                }
+            }
+            None => out.push(a),
+        }
+    }
     out
+}
+
+/// A merger of `predecessor` into `successor` (institutions.yaml `merged_into`, `merged_on`).
+struct Merger<'m> {
+    predecessor: &'m str,
+    successor: &'m str,
+    on: &'m str,
+}
+
+/// The merger behind `a` when the same attainment (same key, date, credits, grade and names) is
+/// also reported under the other institution of a merger.
+fn merged_twin<'m>(
+    a: &Opintosuoritus,
+    by_key: &HashMap<(&str, &str), &Opintosuoritus>,
+    maps: &'m Mappings,
+) -> Option<Merger<'m>> {
+    let same = |b: &Opintosuoritus| {
+        b.suoritus_pvm == a.suoritus_pvm
+            && b.laajuus == a.laajuus
+            && b.arvosana == a.arvosana
+            && b.laji == a.laji
+            && b.nimi == a.nimi
+    };
+    let twin_under = |code: &str| {
+        by_key
+            .get(&(code, a.avain.as_str()))
+            .is_some_and(|b| same(b))
+    };
+    let (code, inst) = maps.institutions.get_key_value(a.myontaja.as_str())?;
+    if let (Some(next), Some(on)) = (&inst.merged_into, &inst.merged_on)
+        && twin_under(next)
+    {
+        return Some(Merger {
+            predecessor: code,
+            successor: next,
+            on,
+        });
+    }
+    maps.institutions.iter().find_map(|(old, i)| {
+        let on = i.merged_on.as_deref()?;
+        (i.merged_into.as_deref() == Some(code.as_str()) && twin_under(old)).then_some(Merger {
+            predecessor: old,
+            successor: code,
+            on,
+        })
+    })
 }
 
 struct Node<'a> {
@@ -272,9 +404,13 @@ struct ReportBuilder<'m, 'a> {
     maps: &'m Mappings,
     myontaja: &'a str,
     study_rights: &'a HashMap<(&'a str, &'a str), &'a Opiskeluoikeus>,
+    /// Results per study right key, over all institutions.
+    on_study_right: &'a HashMap<Option<&'a str>, usize>,
+    scales: &'a ScaleRegistry,
     schemes: BTreeMap<String, GradingScheme>,
     local_ids: HashMap<(u8, String), usize>,
     results: usize,
+    quirks: &'a mut Quirks,
 }
 
 impl<'a> ReportBuilder<'_, 'a> {
@@ -342,16 +478,19 @@ impl<'a> ReportBuilder<'_, 'a> {
         self.results += 1;
 
         let (scheme_id, label, failed) = self.grade(rec)?;
-        let credits = if credit_here {
-            vec![Credit {
-                scheme: rules.credit.scheme.clone(),
-                level: None,
-                value: Some(value(
-                    rec,
-                    "Laajuus/Opintopiste",
-                    rec.laajuus.opintopiste.as_str(),
-                )?),
-            }]
+        let is_degree = node.los_type == LosType::DegreeProgramme;
+        // A degree whose parts are not linked (no Sisaltyvyys) but share its study right with
+        // other results is the sum of them: its own extent is not counted again (docs/virta.md).
+        let sum_of_others = is_degree
+            && tree.parts.is_empty()
+            && self
+                .on_study_right
+                .get(&rec.opiskeluoikeus_avain.as_deref())
+                .is_some_and(|&n| n > 1);
+        let credits = if credit_here && !sum_of_others {
+            self.credits(rec)?
+        } else if is_degree {
+            self.degree_extent(rec)?
         } else {
             Vec::new()
         };
@@ -360,7 +499,6 @@ impl<'a> ReportBuilder<'_, 'a> {
             .opiskeluoikeus_avain
             .as_deref()
             .and_then(|k| self.study_rights.get(&(self.myontaja, k)));
-        let is_degree = node.los_type == LosType::DegreeProgramme;
         let levels = match study_right.and_then(|r| rules.eqf_by_study_right_type.get(&r.tyyppi)) {
             Some(eqf) if is_degree => vec![Level {
                 kind: "EQF".into(),
@@ -383,7 +521,7 @@ impl<'a> ReportBuilder<'_, 'a> {
 
         Ok(Los {
             identifiers: self.los_identifiers(node),
-            titles: titles(rec, &rules.languages.omit),
+            titles: self.titles(rec),
             los_type: Some(node.los_type),
             specifies: Specifies {
                 instance: Loi {
@@ -400,13 +538,14 @@ impl<'a> ReportBuilder<'_, 'a> {
                         Status::Passed
                     }),
                     grading_scheme_local_id: Some(scheme_id),
-                    result_label: Some(label),
+                    result_label: label,
                     credits,
                     levels,
                     language_of_instruction: rec
                         .kieli
                         .as_deref()
                         .and_then(|k| language(k, &rules.languages.omit)),
+                    extension: self.recognition(rec),
                     ..Default::default()
                 },
                 ..Default::default()
@@ -439,9 +578,108 @@ impl<'a> ReportBuilder<'_, 'a> {
         ids
     }
 
+    /// The credits of a result that carries its own: ECTS from `Opintopiste`; from study weeks
+    /// alone, ECTS derived by the national conversion (1 ov = 1.5 op) beside the study weeks
+    /// themselves; none when VIRTA gave no extent (docs/virta.md).
+    fn credits(&mut self, rec: &Opintosuoritus) -> Result<Vec<Credit>, MapError> {
+        let scheme = &self.maps.virta.credit.scheme;
+        let credit = |scheme: &str, value| Credit {
+            scheme: scheme.to_owned(),
+            level: None,
+            value: Some(value),
+        };
+        let Some(laajuus) = &rec.laajuus else {
+            count(self.quirks, "no-laajuus");
+            return Ok(Vec::new());
+        };
+        match (&laajuus.opintopiste, &laajuus.opintoviikko) {
+            (Some(op), _) => Ok(vec![credit(
+                scheme,
+                value(rec, "Laajuus/Opintopiste", &op.as_str())?,
+            )]),
+            (None, Some(ov)) => {
+                count(self.quirks, "opintoviikko-only");
+                let ects = study_weeks_to_ects(ov).ok_or_else(|| MapError::Value {
+                    myontaja: rec.myontaja.clone(),
+                    avain: rec.avain.clone(),
+                    line: rec.line,
+                    field: "Laajuus/Opintoviikko",
+                    message: format!("`{ov}` cannot be converted to ECTS"),
+                })?;
+                Ok(vec![
+                    credit(scheme, value(rec, "Laajuus/Opintoviikko", &ects)?),
+                    credit(
+                        STUDY_WEEK_SCHEME,
+                        value(rec, "Laajuus/Opintoviikko", ov.as_str())?,
+                    ),
+                ])
+            }
+            (None, None) => Ok(Vec::new()),
+        }
+    }
+
+    /// A degree's own extent where its parts carry the credits: in its own scheme, never ECTS.
+    fn degree_extent(&mut self, rec: &Opintosuoritus) -> Result<Vec<Credit>, MapError> {
+        let Some(op) = rec.opintopiste() else {
+            return Ok(Vec::new());
+        };
+        count(self.quirks, "degree-extent-kept-apart");
+        Ok(vec![Credit {
+            scheme: DEGREE_EXTENT_SCHEME.into(),
+            level: None,
+            value: Some(value(rec, "Laajuus/Opintopiste", &op.as_str())?),
+        }])
+    }
+
+    /// One title per language; of two names in the same language the first is kept (VIRTA's
+    /// order), and the other is counted as a quirk (both stay in the recording).
+    fn titles(&mut self, rec: &Opintosuoritus) -> Vec<Text> {
+        let (titles, duplicates) = titles(rec, &self.maps.virta.languages.omit);
+        for _ in 0..duplicates {
+            count(self.quirks, "duplicate-nimi");
+        }
+        titles
+    }
+
+    /// Recognised credit (virta.md §3.5: `HyvaksilukuPvm`, an `Organisaatio` of `Rooli` 3):
+    /// marked in the LOI's extension with the decision date and where it was completed, so
+    /// that it never looks like the recognising institution's own course (docs/virta.md).
+    fn recognition(&mut self, rec: &Opintosuoritus) -> Option<elmo::Extension> {
+        let sources: Vec<&str> = rec
+            .organisaatio
+            .iter()
+            .filter(|o| o.rooli.trim() == "3")
+            .map(|o| o.koodi.trim())
+            .collect();
+        if rec.hyvaksiluku_pvm.is_none() && sources.is_empty() {
+            return None;
+        }
+        count(self.quirks, "recognised");
+        let mut xml = format!("<rk:recognition xmlns:rk=\"{VIRTA_EXTENSION_NS}\"");
+        if let Some(day) = &rec.hyvaksiluku_pvm {
+            xml.push_str(&format!(" date=\"{day}\""));
+        }
+        xml.push('>');
+        for code in sources {
+            let name = self
+                .maps
+                .institutions
+                .get(code)
+                .and_then(|i| i.names.get("en").cloned())
+                .unwrap_or_else(|| source_organisation(code).to_owned());
+            xml.push_str(&format!(
+                "<rk:completedAt code=\"{}\">{}</rk:completedAt>",
+                escape(code),
+                escape(&name)
+            ));
+        }
+        xml.push_str("</rk:recognition>");
+        elmo::Extension::from_xml(&xml).ok()
+    }
+
     /// (gradingScheme localId, resultLabel, failed?) for the attainment's grade; registers the
-    /// scheme in the report.
-    fn grade(&mut self, rec: &Opintosuoritus) -> Result<(String, String, bool), MapError> {
+    /// scheme in the report. `None` as the label: nothing names the grade (docs/virta.md).
+    fn grade(&mut self, rec: &Opintosuoritus) -> Result<(String, Option<String>, bool), MapError> {
         let schemes = &self.maps.virta.grading_schemes;
         let (scale, value) = match &rec.arvosana {
             Arvosana::Viisiportainen(v) => ("Viisiportainen", v),
@@ -475,25 +713,38 @@ impl<'a> ReportBuilder<'_, 'a> {
                 message: format!("empty {scale} grade"),
             });
         }
-        Ok((id, label.to_owned(), failed))
+        Ok((id, Some(label.to_owned()), failed))
     }
 
-    /// An institution-defined scale (virta.md §3.4): the awarded `Koodi` normally names an
-    /// `AsteikkoArvosana/@avain`; when it does not, the code itself is the grade.
+    /// An institution-defined scale (virta.md §3.4). The awarded `Koodi` names an
+    /// `AsteikkoArvosana/@avain`, looked up in the answer's own scale, then in the registry
+    /// (`muu_scales` in mappings, and the same institution's scale as sent elsewhere in the
+    /// learner's answer). A `Koodi` that resolves nowhere is the grade itself only when it reads
+    /// like one (at most 4 characters, `HYV`, `5`); a longer one is an internal key and is never
+    /// printed: the result then has no label, and a quirk says so.
     fn muu_grade(
         &mut self,
         rec: &Opintosuoritus,
         muu: &rikastin_sources::virta::MuuArvosana,
-    ) -> (String, String, bool) {
+    ) -> (String, Option<String>, bool) {
         let rule: &GradingSchemeRule = &self.maps.virta.grading_schemes["Muu"];
         let asteikko = &muu.asteikko;
-        let awarded = asteikko.arvosanat.iter().find(|g| g.avain == muu.koodi);
-        let label = awarded
-            .map_or(muu.koodi.as_str(), |g| g.koodi.as_str())
-            .trim()
-            .to_owned();
+        let scale = self.scales.scale(&rec.myontaja, asteikko);
+        let awarded = scale
+            .grades
+            .iter()
+            .find(|g| g.avain == muu.koodi.trim())
+            .or_else(|| self.scales.grade_anywhere(&rec.myontaja, muu.koodi.trim()));
+        let label = match awarded {
+            Some(g) => Some(g.koodi.trim().to_owned()),
+            None if muu.koodi.trim().chars().count() <= 4 => Some(muu.koodi.trim().to_owned()),
+            None => {
+                count(self.quirks, "unresolved-grade");
+                None
+            }
+        };
         let failed = rule.failed.iter().any(|f| {
-            f.eq_ignore_ascii_case(&label)
+            label.as_deref().is_some_and(|l| f.eq_ignore_ascii_case(l))
                 || awarded
                     .and_then(|g| g.nimi.as_deref())
                     .is_some_and(|n| f.eq_ignore_ascii_case(n.trim()))
@@ -503,12 +754,12 @@ impl<'a> ReportBuilder<'_, 'a> {
                 .replace("{asteikko}", &asteikko.avain)
         };
         let id = sanitize_token(&fill(&rule.local_id));
-        let name = match &asteikko.nimi {
+        let name = match &scale.name {
             Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
             _ => fill(rule.unnamed.as_deref().unwrap_or("{asteikko}")),
         };
-        let grades: Vec<String> = asteikko
-            .arvosanat
+        let grades: Vec<String> = scale
+            .grades
             .iter()
             .map(|g| match &g.nimi {
                 Some(n) => format!("{} {}", g.koodi.trim(), n.trim()),
@@ -528,11 +779,6 @@ impl<'a> ReportBuilder<'_, 'a> {
                     }
                 }),
             });
-        let label = if label.is_empty() {
-            muu.koodi.clone()
-        } else {
-            label
-        };
         (id, label, failed)
     }
 
@@ -594,11 +840,13 @@ fn language(code: &str, omit: &[String]) -> Option<String> {
     (ok && !omit.iter().any(|o| o == code)).then(|| code.to_owned())
 }
 
-/// One title per language, in VIRTA's order; a name without a usable language keeps no
-/// `xml:lang`. A result without any name gets one made from its code (elmo.md §8 rule 5).
-fn titles(rec: &Opintosuoritus, omit: &[String]) -> Vec<Text> {
+/// One title per language, in VIRTA's order, and how many names were left out because an
+/// earlier one had the same language; a name without a usable language keeps no `xml:lang`. A
+/// result without any name gets one made from its code (elmo.md §8 rule 5).
+fn titles(rec: &Opintosuoritus, omit: &[String]) -> (Vec<Text>, usize) {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
+    let mut duplicates = 0;
     for nimi in &rec.nimi {
         let text = nimi.teksti.trim();
         if text.is_empty() {
@@ -610,6 +858,8 @@ fn titles(rec: &Opintosuoritus, omit: &[String]) -> Vec<Text> {
                 lang,
                 value: text.to_owned(),
             });
+        } else if out.iter().all(|t| t.value != text) {
+            duplicates += 1;
         }
     }
     if out.is_empty() {
@@ -623,7 +873,136 @@ fn titles(rec: &Opintosuoritus, omit: &[String]) -> Vec<Text> {
             },
         });
     }
-    out
+    (out, duplicates)
+}
+
+/// ECTS credits from study weeks by the national conversion of the 2005 degree reform
+/// (40 opintoviikkoa = 60 opintopistettä: 1 ov = 1.5 op), computed exactly in decimal.
+pub fn study_weeks_to_ects(ov: &rikastin_sources::virta::Decimal) -> Option<String> {
+    let text = ov.normalized();
+    if text.starts_with('-') {
+        return None;
+    }
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let digits: u128 = format!("{int}{frac}").parse().ok()?;
+    // x * 1.5 = x * 15 / 10: one more decimal place.
+    let scaled = digits.checked_mul(15)?.to_string();
+    let places = frac.len() + 1;
+    let padded = format!("{scaled:0>width$}", width = places + 1);
+    let (whole, part) = padded.split_at(padded.len() - places);
+    let part = part.trim_end_matches('0');
+    Some(if part.is_empty() {
+        whole.to_owned()
+    } else {
+        format!("{whole}.{part}")
+    })
+}
+
+/// What a recognised result's source organisation code means when it is no institution of the
+/// table (virta.md §3.5).
+fn source_organisation(code: &str) -> &str {
+    match code {
+        "UK" => "a foreign higher-education institution",
+        "UM" => "a foreign organisation",
+        "XX" => "an unknown organisation",
+        _ => "another organisation",
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The institution-defined (`Muu`) scales one learner's answer uses, completed from the
+/// `muu_scales` of the mappings and from the same scale as sent in the learner's other results
+/// (an answer may send a scale whole in one result, in part or empty in another, virta.md §3.4).
+struct ScaleRegistry {
+    /// By (Myontaja, Asteikko avain).
+    scales: HashMap<(String, String), Scale>,
+}
+
+/// One scale: its name and grades, in order.
+#[derive(Debug, Clone, Default)]
+struct Scale {
+    name: Option<String>,
+    grades: Vec<ScaleGrade>,
+}
+
+#[derive(Debug, Clone)]
+struct ScaleGrade {
+    avain: String,
+    koodi: String,
+    nimi: Option<String>,
+}
+
+impl ScaleRegistry {
+    fn new(records: &[&Opiskelija], maps: &Mappings) -> Self {
+        let mut scales: HashMap<(String, String), Scale> = HashMap::new();
+        for (myontaja, by_key) in &maps.virta.muu_scales {
+            for (avain, rule) in by_key {
+                scales.insert(
+                    (myontaja.clone(), avain.clone()),
+                    Scale {
+                        name: rule.name.clone(),
+                        grades: rule
+                            .grades
+                            .iter()
+                            .map(|g| ScaleGrade {
+                                avain: g.avain.clone(),
+                                koodi: g.koodi.clone(),
+                                nimi: g.nimi.clone(),
+                            })
+                            .collect(),
+                    },
+                );
+            }
+        }
+        for a in records.iter().flat_map(|o| &o.opintosuoritukset) {
+            let Arvosana::Muu(muu) = &a.arvosana else {
+                continue;
+            };
+            let asteikko = &muu.asteikko;
+            let scale = scales
+                .entry((a.myontaja.clone(), asteikko.avain.clone()))
+                .or_default();
+            if scale.name.is_none() {
+                scale.name.clone_from(&asteikko.nimi);
+            }
+            for g in &asteikko.arvosanat {
+                if scale.grades.iter().all(|known| known.avain != g.avain) {
+                    scale.grades.push(ScaleGrade {
+                        avain: g.avain.clone(),
+                        koodi: g.koodi.clone(),
+                        nimi: g.nimi.clone(),
+                    });
+                }
+            }
+        }
+        Self { scales }
+    }
+
+    /// The scale as known, or as the answer sends it.
+    fn scale(&self, myontaja: &str, asteikko: &rikastin_sources::virta::Asteikko) -> Scale {
+        self.scales
+            .get(&(myontaja.to_owned(), asteikko.avain.clone()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// A grade by its key in any scale of the institution: grade keys are the institution's own.
+    fn grade_anywhere(&self, myontaja: &str, avain: &str) -> Option<&ScaleGrade> {
+        let mut found = self
+            .scales
+            .iter()
+            .filter(|((m, _), _)| m == myontaja)
+            .flat_map(|(_, s)| s.grades.iter().filter(|g| g.avain == avain));
+        let first = found.next()?;
+        // Two scales that give the same key different grades: neither is guessed.
+        found.all(|g| g.koodi == first.koodi).then_some(first)
+    }
 }
 
 pub(crate) fn issuer(myontaja: &str, inst: &super::Institution) -> Issuer {
@@ -657,15 +1036,21 @@ fn learner(records: &[&Opiskelija], maps: &Mappings) -> Learner {
             .find_map(|o| f(o))
             .map(|s| s.trim().to_owned())
     };
-    let mut identifiers = Vec::new();
-    if let (Some(kind), Some(oid)) = (
-        &rules.oppijanumero_identifier,
-        first(|o| o.kansallinen_oppijanumero.as_ref()),
-    ) {
-        identifiers.push(Identifier {
-            kind: kind.clone(),
-            value: oid,
-        });
+    // Every learner OID the answers name, each once: a person may have two (issue 17).
+    let mut identifiers: Vec<Identifier> = Vec::new();
+    if let Some(kind) = &rules.oppijanumero_identifier {
+        for oid in records
+            .iter()
+            .filter_map(|o| o.kansallinen_oppijanumero.as_deref())
+        {
+            let oid = oid.trim();
+            if !oid.is_empty() && identifiers.iter().all(|i| i.value != oid) {
+                identifiers.push(Identifier {
+                    kind: kind.clone(),
+                    value: oid.to_owned(),
+                });
+            }
+        }
     }
     let gender = first(|o| o.sukupuoli.as_ref())
         .and_then(|g| rules.gender.get(&g))

@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use crate::enrich::Enrichment;
 use crate::mapping::Mappings;
 use crate::mapping::koski::map_oppija;
-use crate::mapping::virta::{Exclusion, map_learner};
+use crate::mapping::virta::{Exclusion, Quirks, map_learner};
 
 /// The ELMO version the cache records for each snapshot (elmo.md §8 rule 18).
 pub const ELMO_VERSION: &str = "1.7.0";
@@ -230,6 +230,9 @@ pub struct LearnerOutcome {
     pub outcome: &'static str,
     /// Records kept out, with reasons.
     pub exclusions: Vec<Exclusion>,
+    /// Source quirks read by a documented rule, by rule (docs/virta.md).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub quirks: Quirks,
     /// Lint warnings (errors stop the learner).
     pub warnings: Vec<String>,
 }
@@ -282,6 +285,9 @@ pub struct Summary {
     pub unchanged: usize,
     /// Attainments kept out, by reason.
     pub excluded: BTreeMap<String, usize>,
+    /// Source quirks read by a documented rule, by rule (docs/virta.md): what CSC can take up
+    /// with the institution that sends them.
+    pub quirks: Quirks,
     /// Failures.
     pub failures: Vec<Failure>,
     /// Per learner (written to the JSON report, not stored with the run).
@@ -487,6 +493,7 @@ impl Builder<'_> {
             mut elmo,
             results,
             exclusions,
+            quirks,
             enriched,
         } = assemble(
             &learner.virta,
@@ -525,6 +532,7 @@ impl Builder<'_> {
                 results,
                 outcome: "",
                 exclusions,
+                quirks,
                 warnings: warnings.iter().map(describe).collect(),
             },
             key: learner.key,
@@ -619,6 +627,9 @@ impl Summary {
         for e in &learner.exclusions {
             *self.excluded.entry(e.reason.clone()).or_insert(0) += 1;
         }
+        for (kind, n) in &learner.quirks {
+            *self.quirks.entry(kind.clone()).or_insert(0) += n;
+        }
         if self.keep_outcomes {
             self.learner_outcomes
                 .push(LearnerOutcome { outcome, ..learner });
@@ -634,6 +645,8 @@ pub struct Assembled {
     pub results: usize,
     /// Records kept out, with reasons.
     pub exclusions: Vec<Exclusion>,
+    /// Source quirks read by a documented rule.
+    pub quirks: Quirks,
     /// What enrichment did: provenance, coverage, DS outcomes.
     pub enriched: crate::enrich::Enriched,
 }
@@ -653,10 +666,12 @@ pub fn assemble(
     let mut doc: Option<Elmo> = None;
     let mut results = 0;
     let mut exclusions = Vec::new();
+    let mut quirks = Quirks::new();
     if !virta.is_empty() {
         let mapped = map_learner(virta, mappings, now).map_err(|e| e.to_string())?;
         results += mapped.results;
         exclusions.extend(mapped.exclusions);
+        quirks = mapped.quirks;
         doc = Some(mapped.elmo);
     }
     if let Some(oppija) = koski {
@@ -682,6 +697,7 @@ pub fn assemble(
         elmo,
         results,
         exclusions,
+        quirks,
         enriched,
     })
 }

@@ -16,6 +16,9 @@ use crate::learners;
 pub struct Recorded {
     /// VIRTA `OpiskelijanKaikkiTiedot` answers, `<learner key>.xml`.
     pub virta: RecordedFolder,
+    /// VIRTA `OpiskelijanTiedot` answers (the names), `<learner key>.xml` or
+    /// `<learner key>.<institution>.xml`, when configured.
+    pub virta_names: Option<RecordedFolder>,
     /// KOSKI oppija answers, `<learner key>.json`, when configured.
     pub koski: Option<RecordedFolder>,
 }
@@ -264,7 +267,7 @@ impl Reader<'_> {
             Ok(b) => b,
             Err(e) => return Read::Failed(fetch_failure(&rec.name, e.to_string())),
         };
-        let virta = match rikastin_sources::virta::parse(&bytes, &rec.name) {
+        let mut virta = match rikastin_sources::virta::parse(&bytes, &rec.name) {
             Ok(v) => v,
             Err(e) => {
                 return Read::Failed(Failure {
@@ -273,6 +276,11 @@ impl Reader<'_> {
                 });
             }
         };
+        if let Some(folder) = &input.virta_names
+            && let Err(f) = join_recorded_names(folder, &rec.name, &mut virta)
+        {
+            return Read::Failed(f);
+        }
         let now = self.builder.now;
         let learners = learners::group(&virta)
             .into_iter()
@@ -351,6 +359,42 @@ fn take(
             Err(f) => summary.failures.push(f),
         }
     }
+}
+
+/// Joins the recorded `OpiskelijanTiedot` answers of recording `name` onto its
+/// `OpiskelijanKaikkiTiedot` answer: `<name>.xml`, and `<name>.<institution>.xml` for each
+/// institution of the answer (one call per institution, virta.md §6.1). A missing file means
+/// that answer was not recorded; one that does not read fails the recording, as a failed call
+/// fails a live refresh.
+fn join_recorded_names(
+    folder: &RecordedFolder,
+    name: &str,
+    virta: &mut rikastin_sources::virta::Virta,
+) -> Result<(), Failure> {
+    let mut files = vec![format!("{name}.xml")];
+    files.extend(
+        virta
+            .institutions()
+            .iter()
+            .map(|code| format!("{name}.{code}.xml")),
+    );
+    let mut names = Vec::new();
+    for file in files {
+        let Some(found) = folder.get(&file) else {
+            continue;
+        };
+        let bytes = folder
+            .read(&found)
+            .map_err(|e| fetch_failure(name, e.to_string()))?;
+        let answer = rikastin_sources::virta::parse(&bytes, &file).map_err(|e| Failure {
+            phase: Phase::Parse,
+            source: Some("virta".into()),
+            ..fetch_failure(name, e.to_string())
+        })?;
+        names.extend(answer.opiskelijat);
+    }
+    virta.fill_names(&names);
+    Ok(())
 }
 
 fn read_koski(

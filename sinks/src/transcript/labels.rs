@@ -118,7 +118,21 @@ pub(super) fn unit_short(lang: Lang, scheme: &str, one: bool) -> &str {
         (Lang::En, "fi-kurssi", true) => "course",
         (Lang::En, "fi-kurssi", false) => "courses",
         (_, "fi-opintoviikko", _) => "ov",
+        (Lang::Fi, DEGREE_EXTENT_SCHEME, _) => "op (tutkinnon laajuus)",
+        (Lang::En, DEGREE_EXTENT_SCHEME, _) => "ECTS (extent of the degree)",
         _ => scheme,
+    }
+}
+
+/// The credit scheme of a degree's own extent where its parts carry the credits (the VIRTA
+/// mapping's `fi-tutkinnon-laajuus`): shown on the degree's row, never added to the totals.
+pub(super) const DEGREE_EXTENT_SCHEME: &str = "fi-tutkinnon-laajuus";
+
+/// The note after the title of a recognised result.
+pub(super) fn recognised(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fi => "hyväksiluettu",
+        Lang::En => "recognised",
     }
 }
 

@@ -164,7 +164,13 @@ fn walk<'a>(
                 Some(LosType::DegreeProgramme | LosType::Module)
             ),
         code,
-        title: pick(&los.titles, lang).map_or_else(String::new, clean),
+        title: {
+            let title = pick(&los.titles, lang).map_or_else(String::new, clean);
+            match is_recognised(loi) {
+                true => format!("{title} ({})", labels::recognised(lang)),
+                false => title,
+            }
+        },
         date: loi
             .date
             .as_ref()
@@ -186,7 +192,8 @@ fn walk<'a>(
 
     let mut below: Vec<&'a str> = counted.to_vec();
     for c in &credits {
-        if counted.contains(&c.scheme.as_str()) {
+        // A degree's stated extent is not credit earned on top of its parts.
+        if counted.contains(&c.scheme.as_str()) || c.scheme == labels::DEGREE_EXTENT_SCHEME {
             continue;
         }
         if loi.status == Some(Status::Passed)
@@ -199,6 +206,13 @@ fn walk<'a>(
     for part in &los.has_part {
         walk(part, depth + 1, &below, lang, labels, out);
     }
+}
+
+/// Whether the mapping marked the result as recognised credit (its LOI extension, docs/virta.md).
+fn is_recognised(loi: &elmo::Loi) -> bool {
+    loi.extension.as_ref().is_some_and(|e| {
+        e.as_xml().contains("urn:rikastin:virta:1") && e.as_xml().contains(":recognition")
+    })
 }
 
 /// Credit sums per scheme, in the order the schemes first appear.

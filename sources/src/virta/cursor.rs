@@ -8,7 +8,7 @@ use quick_xml::name::ResolveResult;
 use quick_xml::{NsReader, XmlVersion};
 
 use super::parse::{LUKU_NS, SOAP_ENV_NS, VIRTA_NS};
-use super::records::{Decimal, Pvm};
+use super::records::{Decimal, Pvm, Quirk};
 use crate::error::{Error, ErrorKind, Result};
 
 /// No VIRTA document nests deeper than about 10 levels; this bounds hostile input.
@@ -43,6 +43,8 @@ struct Frame<'i> {
     index: Option<u32>,
     /// How many repeatable children of each name were seen so far.
     counts: Vec<(&'i str, u32)>,
+    /// Its end tag has been read (it stays open until `close`), so recovery must not skip on.
+    ended: bool,
 }
 
 pub(super) struct Parser<'i> {
@@ -54,6 +56,11 @@ pub(super) struct Parser<'i> {
     line_memo: (usize, u32),
     /// Identity codes seen in this document, redacted from errors whatever their form.
     pub(super) hetus: Vec<String>,
+    /// The namespace the data elements are in: VIRTA's, or none for a bare `Virta` or
+    /// `Opintosuoritukset` that declares none (read with a quirk, issue 17).
+    pub(super) data_ns: Ns,
+    /// Quirks met since the current `Opiskelija` began, moved onto it when it ends.
+    pub(super) quirks: Vec<Quirk>,
 }
 
 impl<'i> Parser<'i> {
@@ -71,6 +78,8 @@ impl<'i> Parser<'i> {
             stack: Vec::new(),
             line_memo: (0, 1),
             hetus: Vec::new(),
+            data_ns: Ns::Virta,
+            quirks: Vec::new(),
         }
     }
 
@@ -268,7 +277,10 @@ impl<'i> Parser<'i> {
                         offset,
                     }));
                 }
-                Event::End(_) => return Ok(None),
+                Event::End(_) => {
+                    self.mark_ended();
+                    return Ok(None);
+                }
                 Event::Eof if self.stack.is_empty() => return Ok(None),
                 Event::Eof => return Err(self.unexpected_eof()),
                 // Cannot happen with `expand_empty_elements`; refuse rather than lose the end tag.
@@ -321,6 +333,7 @@ impl<'i> Parser<'i> {
             name,
             index,
             counts: Vec::new(),
+            ended: false,
         });
         Ok((name, lt))
     }
@@ -328,6 +341,31 @@ impl<'i> Parser<'i> {
     /// Closes the innermost open element (after its end tag was read).
     pub(super) fn close(&mut self) {
         self.stack.pop();
+    }
+
+    fn mark_ended(&mut self) {
+        if let Some(frame) = self.stack.last_mut() {
+            frame.ended = true;
+        }
+    }
+
+    /// How many elements are open.
+    pub(super) fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
+    /// After a record failed to read: skips and closes every element opened since `depth`
+    /// elements were open, so that reading goes on after the record (record-level isolation,
+    /// issue 17). Fails only when the XML itself is broken.
+    pub(super) fn recover(&mut self, depth: usize) -> Result<()> {
+        while self.stack.len() > depth {
+            if self.stack.last().is_some_and(|f| f.ended) {
+                self.close();
+            } else {
+                self.skip()?;
+            }
+        }
+        Ok(())
     }
 
     /// Skips the rest of the open element, subtree and all, and closes it.
@@ -357,7 +395,7 @@ impl<'i> Parser<'i> {
     /// Skips an element we do not read, but refuses a known VIRTA element in another namespace:
     /// reading past it would lose data silently (DESIGN.md: the yaserde lesson).
     pub(super) fn skip_unknown(&mut self, el: &El<'i>) -> Result<()> {
-        if el.ns != Ns::Virta && is_virta_element(el.name) {
+        if el.ns != self.data_ns && is_virta_element(el.name) {
             return Err(self.wrong_ns(el, VIRTA_NS));
         }
         self.skip()
@@ -408,6 +446,7 @@ impl<'i> Parser<'i> {
                 _ => {}
             }
         }
+        self.mark_ended();
         Ok(match text {
             Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
             Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),

@@ -15,5 +15,5 @@ pub use records::{
     Aikajakso, Arvosana, Asteikko, AsteikkoArvosana, Decimal, Henkilotunnus, Jakso,
     KoulutusalaOsuus, KoulutusalaVersio, Laajuus, Lukukausikertyma, LukuvuosiMaksu, MuuArvosana,
     Nimi, Opintosuoritus, Opiskelija, Opiskeluoikeus, OpiskeluoikeusTila, OrganisaatioRooli, Pvm,
-    SiirtoOpiskelija, Sisaltyvyys, Virta,
+    Quirk, QuirkKind, Rejected, SiirtoOpiskelija, Sisaltyvyys, Virta,
 };

@@ -9,8 +9,8 @@ use super::cursor::{El, Ns, Parser, position};
 use super::records::{
     Aikajakso, Arvosana, Asteikko, AsteikkoArvosana, Henkilotunnus, Jakso, KoulutusalaOsuus,
     KoulutusalaVersio, Laajuus, Lukukausikertyma, LukuvuosiMaksu, MuuArvosana, Nimi,
-    Opintosuoritus, Opiskelija, Opiskeluoikeus, OpiskeluoikeusTila, OrganisaatioRooli,
-    SiirtoOpiskelija, Sisaltyvyys, Virta,
+    Opintosuoritus, Opiskelija, Opiskeluoikeus, OpiskeluoikeusTila, OrganisaatioRooli, Quirk,
+    QuirkKind, Rejected, SiirtoOpiskelija, Sisaltyvyys, Virta,
 };
 use crate::error::{Error, ErrorKind, Result};
 
@@ -66,6 +66,24 @@ impl<'i> Parser<'i> {
             (Ns::Luku, _) => self.wrapper(&root)?,
             (Ns::Virta, "Virta") => self.virta(&root)?,
             (Ns::Virta, "Opintosuoritukset") => self.flat(&root)?,
+            // Issue 17: a bare `Virta` or `Opintosuoritukset` that declares no namespace at all
+            // is VIRTA's data written without it; read it so, and say so.
+            (Ns::None, "Virta" | "Opintosuoritukset") => {
+                self.data_ns = Ns::None;
+                let line = self.line_of(root.offset);
+                let mut virta = if root.name == "Virta" {
+                    self.virta(&root)?
+                } else {
+                    self.flat(&root)?
+                };
+                for o in &mut virta.opiskelijat {
+                    o.quirks.push(Quirk {
+                        kind: QuirkKind::NoNamespace,
+                        line,
+                    });
+                }
+                virta
+            }
             (_, "Envelope") => return Err(self.wrong_ns(&root, SOAP_ENV_NS)),
             (_, "Virta" | "Opintosuoritukset") => return Err(self.wrong_ns(&root, VIRTA_NS)),
             (_, name) if name.ends_with("Response") => return Err(self.wrong_ns(&root, LUKU_NS)),
@@ -141,9 +159,10 @@ impl<'i> Parser<'i> {
                 | "OpiskelijanKaikkiTiedotListaResponse"
                 | "OpintosuorituksetResponse"
                 | "TutkinnotResponse"
+                | "OpiskelijanTiedotResponse"
         ) {
             let kind = ErrorKind::Unexpected {
-                expected: "OpiskelijanKaikkiTiedot(Lista)Response, OpintosuorituksetResponse or TutkinnotResponse",
+                expected: "OpiskelijanKaikkiTiedot(Lista)Response, OpintosuorituksetResponse, TutkinnotResponse or OpiskelijanTiedotResponse",
                 found: el.name.to_owned(),
             };
             return Err(self.fail(kind, el.offset));
@@ -152,6 +171,10 @@ impl<'i> Parser<'i> {
         while let Some(child) = self.next_child()? {
             match (child.ns, child.name) {
                 (Ns::Virta, "Virta") => set_once!(self, data, &child, "Virta", self.virta(&child)?),
+                // `OpiskelijanTiedot` (virta.md §2.4): the person fields, one per institution.
+                (Ns::Virta, "Opiskelijat") => {
+                    set_once!(self, data, &child, "Opiskelijat", self.virta(&child)?)
+                }
                 (Ns::Virta, "Opintosuoritukset") => {
                     set_once!(self, data, &child, "Opintosuoritukset", self.flat(&child)?)
                 }
@@ -169,7 +192,7 @@ impl<'i> Parser<'i> {
     fn virta(&mut self, _el: &El<'i>) -> Result<Virta> {
         let mut opiskelijat = Vec::new();
         while let Some(child) = self.next_child()? {
-            match data(&child) {
+            match self.data(&child) {
                 Some("Opiskelija") => opiskelijat.push(self.opiskelija(&child)?),
                 _ => self.skip_unknown(&child)?,
             }
@@ -183,32 +206,32 @@ impl<'i> Parser<'i> {
     fn flat(&mut self, _el: &El<'i>) -> Result<Virta> {
         let mut opiskelijat: Vec<Opiskelija> = Vec::new();
         while let Some(child) = self.next_child()? {
-            match data(&child) {
+            match self.data(&child) {
                 Some("Opintosuoritus") => {
-                    let suoritus = self.opintosuoritus(&child)?;
-                    let group = opiskelijat.iter_mut().find(|o| {
-                        o.avain == suoritus.opiskelija_avain
-                            && o.opintosuoritukset
-                                .first()
-                                .is_some_and(|s| s.myontaja == suoritus.myontaja)
-                    });
-                    match group {
-                        Some(o) => o.opintosuoritukset.push(suoritus),
-                        None => opiskelijat.push(Opiskelija {
-                            avain: suoritus.opiskelija_avain.clone(),
-                            henkilotunnus: None,
-                            kansallinen_oppijanumero: None,
-                            sukunimi: None,
-                            etunimet: None,
-                            sukupuoli: None,
-                            kansalaisuus: Vec::new(),
-                            aidinkieli: None,
-                            asuinkunta: None,
-                            kirjoihintulo_pvm: None,
-                            opiskeluoikeudet: Vec::new(),
-                            line: suoritus.line,
-                            opintosuoritukset: vec![suoritus],
-                        }),
+                    let opiskelija_avain = self.opt_attr(&child, "opiskelijaAvain")?;
+                    let read = self.record(&child, "Opintosuoritus", Self::opintosuoritus)?;
+                    let (avain, myontaja) = match &read {
+                        Ok(s) => (Some(s.opiskelija_avain.clone()), Some(s.myontaja.clone())),
+                        Err(r) => (opiskelija_avain, r.myontaja.clone()),
+                    };
+                    let avain = avain.unwrap_or_default();
+                    let line = match &read {
+                        Ok(s) => s.line,
+                        Err(r) => r.line,
+                    };
+                    let at = opiskelijat
+                        .iter()
+                        .position(|o| o.avain == avain && o.myontaja() == myontaja.as_deref());
+                    let group = match at {
+                        Some(i) => &mut opiskelijat[i],
+                        None => {
+                            opiskelijat.push(Opiskelija::new(avain, line));
+                            opiskelijat.last_mut().expect("just pushed")
+                        }
+                    };
+                    match read {
+                        Ok(suoritus) => group.opintosuoritukset.push(suoritus),
+                        Err(rejected) => group.rejected.push(rejected),
                     }
                 }
                 _ => self.skip_unknown(&child)?,
@@ -220,23 +243,10 @@ impl<'i> Parser<'i> {
 
     fn opiskelija(&mut self, el: &El<'i>) -> Result<Opiskelija> {
         let line = self.line_of(el.offset);
-        let mut o = Opiskelija {
-            avain: self.required_attr(el, "avain")?,
-            henkilotunnus: None,
-            kansallinen_oppijanumero: None,
-            sukunimi: None,
-            etunimet: None,
-            sukupuoli: None,
-            kansalaisuus: Vec::new(),
-            aidinkieli: None,
-            asuinkunta: None,
-            kirjoihintulo_pvm: None,
-            opiskeluoikeudet: Vec::new(),
-            opintosuoritukset: Vec::new(),
-            line,
-        };
+        let mut o = Opiskelija::new(self.required_attr(el, "avain")?, line);
+        let quirks_before = self.quirks.len();
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("Henkilotunnus") => {
                     self.once(&o.henkilotunnus, &c, "Henkilotunnus")?;
                     let value = self.string()?;
@@ -281,9 +291,12 @@ impl<'i> Parser<'i> {
                 }
                 Some("Opiskeluoikeudet") => {
                     while let Some(r) = self.next_child()? {
-                        match data(&r) {
+                        match self.data(&r) {
                             Some("Opiskeluoikeus") => {
-                                o.opiskeluoikeudet.push(self.opiskeluoikeus(&r)?)
+                                match self.record(&r, "Opiskeluoikeus", Self::opiskeluoikeus)? {
+                                    Ok(oikeus) => o.opiskeluoikeudet.push(oikeus),
+                                    Err(rejected) => o.rejected.push(rejected),
+                                }
                             }
                             _ => self.skip_unknown(&r)?,
                         }
@@ -292,9 +305,12 @@ impl<'i> Parser<'i> {
                 }
                 Some("Opintosuoritukset") => {
                     while let Some(s) = self.next_child()? {
-                        match data(&s) {
+                        match self.data(&s) {
                             Some("Opintosuoritus") => {
-                                o.opintosuoritukset.push(self.opintosuoritus(&s)?)
+                                match self.record(&s, "Opintosuoritus", Self::opintosuoritus)? {
+                                    Ok(suoritus) => o.opintosuoritukset.push(suoritus),
+                                    Err(rejected) => o.rejected.push(rejected),
+                                }
                             }
                             _ => self.skip_unknown(&s)?,
                         }
@@ -307,6 +323,7 @@ impl<'i> Parser<'i> {
             }
         }
         self.close();
+        o.quirks.extend(self.quirks.drain(quirks_before..));
         Ok(o)
     }
 
@@ -328,11 +345,11 @@ impl<'i> Parser<'i> {
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let (mut patevyys, mut luokittelu, mut lisatieto) = (Vec::new(), Vec::new(), Vec::new());
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("SuoritusPvm") => {
                     set_once!(self, suoritus_pvm, &c, "SuoritusPvm", self.pvm(&c)?)
                 }
-                Some("Laajuus") => set_once!(self, laajuus, &c, "Laajuus", self.laajuus(&c)?),
+                Some("Laajuus") => set_once!(self, laajuus, &c, "Laajuus", self.laajuus()?),
                 Some("Arvosana") => set_once!(self, arvosana, &c, "Arvosana", self.arvosana(&c)?),
                 Some("Myontaja") => set_once!(self, myontaja, &c, "Myontaja", self.code(&c)?),
                 Some("Organisaatio") => organisaatio.push(self.organisaatio(&c)?),
@@ -351,16 +368,16 @@ impl<'i> Parser<'i> {
                 Some("HyvaksilukuPvm") => {
                     set_once!(self, hyvaksiluku_pvm, &c, "HyvaksilukuPvm", self.pvm(&c)?)
                 }
-                Some("TKILaajuus") => set_once!(self, tki, &c, "TKILaajuus", self.laajuus(&c)?),
+                Some("TKILaajuus") => set_once!(self, tki, &c, "TKILaajuus", self.laajuus()?),
                 Some("TKILaajuusHarjoittelu") => set_once!(
                     self,
                     tki_harjoittelu,
                     &c,
                     "TKILaajuusHarjoittelu",
-                    self.laajuus(&c)?
+                    self.laajuus()?
                 ),
                 Some("TKILaajuusMuu") => {
-                    set_once!(self, tki_muu, &c, "TKILaajuusMuu", self.laajuus(&c)?)
+                    set_once!(self, tki_muu, &c, "TKILaajuusMuu", self.laajuus()?)
                 }
                 Some("OpetusharjoitteluTyyppi") => {
                     self.once(&opetusharjoittelu, &c, "OpetusharjoitteluTyyppi")?;
@@ -385,7 +402,9 @@ impl<'i> Parser<'i> {
             valtakunnallinen_koulutusmoduulitunniste: valtakunnallinen,
             opiskeluoikeus_avain,
             suoritus_pvm: self.required(suoritus_pvm, el, "SuoritusPvm")?,
-            laajuus: self.required(laajuus, el, "Laajuus")?,
+            // Issue 17: a result without an extent is kept, without a credit.
+            laajuus: laajuus
+                .filter(|l: &Laajuus| l.opintopiste.is_some() || l.opintoviikko.is_some()),
             arvosana: self.required(arvosana, el, "Arvosana")?,
             myontaja: self.required(myontaja, el, "Myontaja")?,
             organisaatio,
@@ -411,10 +430,11 @@ impl<'i> Parser<'i> {
         Ok(suoritus)
     }
 
-    fn laajuus(&mut self, el: &El<'i>) -> Result<Laajuus> {
+    /// Either part may be missing: pre-2005 results carry study weeks only (issue 17).
+    fn laajuus(&mut self) -> Result<Laajuus> {
         let (mut opintopiste, mut opintoviikko) = (None, None);
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("Opintopiste") => {
                     set_once!(self, opintopiste, &c, "Opintopiste", self.decimal(&c)?)
                 }
@@ -424,7 +444,6 @@ impl<'i> Parser<'i> {
                 _ => self.skip_unknown(&c)?,
             }
         }
-        let opintopiste = self.required(opintopiste, el, "Opintopiste")?;
         self.close();
         Ok(Laajuus {
             opintopiste,
@@ -436,7 +455,7 @@ impl<'i> Parser<'i> {
     fn arvosana(&mut self, el: &El<'i>) -> Result<Arvosana> {
         let mut arvosana = None;
         while let Some(c) = self.next_child()? {
-            let scale: fn(String) -> Arvosana = match data(&c) {
+            let scale: fn(String) -> Arvosana = match self.data(&c) {
                 Some("Viisiportainen") => Arvosana::Viisiportainen,
                 Some("ToinenKotimainen") => Arvosana::ToinenKotimainen,
                 Some("Hyvaksytty") => Arvosana::Hyvaksytty,
@@ -474,7 +493,7 @@ impl<'i> Parser<'i> {
     fn muu(&mut self, el: &El<'i>) -> Result<MuuArvosana> {
         let (mut asteikko, mut koodi) = (None, None);
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("Asteikko") => set_once!(self, asteikko, &c, "Asteikko", self.asteikko(&c)?),
                 Some("Koodi") => set_once!(self, koodi, &c, "Koodi", self.code(&c)?),
                 _ => self.skip_unknown(&c)?,
@@ -490,7 +509,7 @@ impl<'i> Parser<'i> {
         let avain = self.required_attr(el, "avain")?;
         let (mut nimi, mut arvosanat) = (None, Vec::new());
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("Nimi") => {
                     self.once(&nimi, &c, "Nimi")?;
                     nimi = self.opt_string()?;
@@ -511,7 +530,7 @@ impl<'i> Parser<'i> {
         let avain = self.required_attr(el, "avain")?;
         let (mut koodi, mut nimi, mut arvo) = (None, None, None);
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("Koodi") => set_once!(self, koodi, &c, "Koodi", self.code(&c)?),
                 Some("Nimi") => {
                     self.once(&nimi, &c, "Nimi")?;
@@ -543,7 +562,7 @@ impl<'i> Parser<'i> {
     fn organisaatio(&mut self, el: &El<'i>) -> Result<OrganisaatioRooli> {
         let (mut rooli, mut koodi, mut osuus) = (None, None, None);
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("Rooli") => set_once!(self, rooli, &c, "Rooli", self.code(&c)?),
                 Some("Koodi") => set_once!(self, koodi, &c, "Koodi", self.code(&c)?),
                 Some("Osuus") => set_once!(self, osuus, &c, "Osuus", self.decimal(&c)?),
@@ -563,7 +582,7 @@ impl<'i> Parser<'i> {
     fn koulutusala_osuus(&mut self, el: &El<'i>) -> Result<KoulutusalaOsuus> {
         let (mut koodi, mut osuus) = (None, None);
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("Koodi") => set_once!(self, koodi, &c, "Koodi", self.koulutusala(&c)?),
                 Some("Osuus") => set_once!(self, osuus, &c, "Osuus", self.decimal(&c)?),
                 _ => self.skip_unknown(&c)?,
@@ -589,7 +608,7 @@ impl<'i> Parser<'i> {
         let avain = self.required_attr(el, "sisaltyvaOpintosuoritusAvain")?;
         let mut opintopiste = None;
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("Opintopiste") => {
                     set_once!(self, opintopiste, &c, "Opintopiste", self.decimal(&c)?)
                 }
@@ -616,7 +635,7 @@ impl<'i> Parser<'i> {
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let (mut liittyvyys, mut maksut) = (Vec::new(), Vec::new());
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("AlkuPvm") => set_once!(self, alku, &c, "AlkuPvm", self.pvm(&c)?),
                 Some("LoppuPvm") => set_once!(self, loppu, &c, "LoppuPvm", self.pvm(&c)?),
                 Some("Tila") => tila.push(self.tila(&c)?),
@@ -639,7 +658,7 @@ impl<'i> Parser<'i> {
                 Some("SiirtoOpiskelija") => {
                     set_once!(self, siirto, &c, "SiirtoOpiskelija", self.siirto(&c)?)
                 }
-                Some("Laajuus") => set_once!(self, laajuus, &c, "Laajuus", self.laajuus(&c)?),
+                Some("Laajuus") => set_once!(self, laajuus, &c, "Laajuus", self.laajuus()?),
                 Some("LukuvuosiMaksu") => maksut.push(self.lukuvuosi_maksu(&c)?),
                 Some("Jotpaasianumero") => {
                     self.once(&jotpa, &c, "Jotpaasianumero")?;
@@ -648,12 +667,26 @@ impl<'i> Parser<'i> {
                 _ => self.skip_unknown(&c)?,
             }
         }
+        let tila = self.at_least_one(tila, el, "Tila")?;
+        let alku_pvm = match alku {
+            Some(alku) => alku,
+            // Issue 17: a study right without AlkuPvm starts on its earliest status period.
+            None => {
+                let earliest = tila.iter().map(|t| t.alku_pvm).min();
+                let alku = self.required(earliest, el, "AlkuPvm")?;
+                self.quirks.push(Quirk {
+                    kind: QuirkKind::StudyRightStartFromTila,
+                    line,
+                });
+                alku
+            }
+        };
         let oikeus = Opiskeluoikeus {
             avain,
             opiskelija_avain,
-            alku_pvm: self.required(alku, el, "AlkuPvm")?,
+            alku_pvm,
             loppu_pvm: loppu,
-            tila: self.at_least_one(tila, el, "Tila")?,
+            tila,
             tyyppi: self.required(tyyppi, el, "Tyyppi")?,
             myontaja: self.required(myontaja, el, "Myontaja")?,
             organisaatio,
@@ -675,7 +708,7 @@ impl<'i> Parser<'i> {
     fn aikajakso(&mut self, el: &El<'i>) -> Result<Aikajakso> {
         let (mut alku, mut loppu) = (None, None);
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("AlkuPvm") => set_once!(self, alku, &c, "AlkuPvm", self.pvm(&c)?),
                 Some("LoppuPvm") => set_once!(self, loppu, &c, "LoppuPvm", self.pvm(&c)?),
                 _ => self.skip_unknown(&c)?,
@@ -692,7 +725,7 @@ impl<'i> Parser<'i> {
     fn tila(&mut self, el: &El<'i>) -> Result<OpiskeluoikeusTila> {
         let (mut alku, mut loppu, mut koodi) = (None, None, None);
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("AlkuPvm") => set_once!(self, alku, &c, "AlkuPvm", self.pvm(&c)?),
                 Some("LoppuPvm") => set_once!(self, loppu, &c, "LoppuPvm", self.pvm(&c)?),
                 Some("Koodi") => set_once!(self, koodi, &c, "Koodi", self.code(&c)?),
@@ -716,7 +749,7 @@ impl<'i> Parser<'i> {
         let (mut kieli, mut rahoitus) = (None, None);
         let (mut patevyys, mut luokittelu, mut nimi) = (Vec::new(), Vec::new(), Vec::new());
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("AlkuPvm") => set_once!(self, alku, &c, "AlkuPvm", self.pvm(&c)?),
                 Some("LoppuPvm") => set_once!(self, loppu, &c, "LoppuPvm", self.pvm(&c)?),
                 Some("Koulutuskoodi") => {
@@ -761,7 +794,7 @@ impl<'i> Parser<'i> {
         let lahde = self.opt_attr(el, "lahdeOpiskeluoikeusAvain")?;
         let (mut siirto_pvm, mut kertymat) = (None, Vec::new());
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("SiirtoPvm") => set_once!(self, siirto_pvm, &c, "SiirtoPvm", self.pvm(&c)?),
                 Some("Lukukausikertyma") => kertymat.push(self.lukukausikertyma(&c)?),
                 _ => self.skip_unknown(&c)?,
@@ -779,7 +812,7 @@ impl<'i> Parser<'i> {
     fn lukukausikertyma(&mut self, el: &El<'i>) -> Result<Lukukausikertyma> {
         let (mut tila, mut maara) = (None, None);
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("IlmoittautuminenTila") => {
                     set_once!(self, tila, &c, "IlmoittautuminenTila", self.code(&c)?)
                 }
@@ -799,7 +832,7 @@ impl<'i> Parser<'i> {
     fn lukuvuosi_maksu(&mut self, el: &El<'i>) -> Result<LukuvuosiMaksu> {
         let (mut alku, mut loppu, mut summa) = (None, None, None);
         while let Some(c) = self.next_child()? {
-            match data(&c) {
+            match self.data(&c) {
                 Some("AlkuPvm") => set_once!(self, alku, &c, "AlkuPvm", self.pvm(&c)?),
                 Some("LoppuPvm") => set_once!(self, loppu, &c, "LoppuPvm", self.pvm(&c)?),
                 Some("Summa") => set_once!(self, summa, &c, "Summa", self.code(&c)?),
@@ -816,7 +849,49 @@ impl<'i> Parser<'i> {
     }
 }
 
-/// The local name of an element in the VIRTA data namespace.
-fn data<'i>(el: &El<'i>) -> Option<&'i str> {
-    (el.ns == Ns::Virta).then_some(el.name)
+impl<'i> Parser<'i> {
+    /// The local name of an element in the data namespace (VIRTA's, or none for a document
+    /// that declares none).
+    fn data(&self, el: &El<'i>) -> Option<&'i str> {
+        (el.ns == self.data_ns).then_some(el.name)
+    }
+
+    /// Reads one record with `read`; a defect in its content leaves it out, with its reason, and
+    /// reading goes on after it (issue 17). Broken XML still fails the document.
+    fn record<T>(
+        &mut self,
+        el: &El<'i>,
+        element: &'static str,
+        read: impl FnOnce(&mut Self, &El<'i>) -> Result<T>,
+    ) -> Result<std::result::Result<T, Rejected>> {
+        let depth = self.depth() - 1;
+        match read(self, el) {
+            Ok(value) => Ok(Ok(value)),
+            Err(e) if e.is_record_defect() => {
+                self.recover(depth)?;
+                let avain = self.opt_attr(el, "avain").ok().flatten();
+                let myontaja =
+                    sniff_myontaja(&self.src[el.offset..self.position().min(self.src.len())]);
+                Ok(Err(Rejected {
+                    element,
+                    avain,
+                    myontaja,
+                    line: self.line_of(el.offset),
+                    reason: e.kind().to_string(),
+                    detail: e.to_string(),
+                }))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The text of the first `Myontaja` element in a record's source, if it looks like a code.
+fn sniff_myontaja(src: &str) -> Option<String> {
+    let at = src.find("Myontaja>")? + "Myontaja>".len();
+    let rest = &src[at..];
+    let code = rest[..rest.find('<')?].trim();
+    let plausible =
+        !code.is_empty() && code.len() <= 16 && code.bytes().all(|b| b.is_ascii_alphanumeric());
+    plausible.then(|| code.to_owned())
 }

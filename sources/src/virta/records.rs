@@ -15,6 +15,35 @@ pub struct Virta {
 }
 
 impl Virta {
+    /// Joins `OpiskelijanTiedot` answers onto this `OpiskelijanKaikkiTiedot` answer: each
+    /// `Opiskelija` takes the person fields it lacks from the one with the same institution
+    /// key (`avain`) in `names` (virta.md §2.7, §6.1). Returns how many found no match.
+    pub fn fill_names<'a>(
+        &mut self,
+        names: impl IntoIterator<Item = &'a Opiskelija> + Clone,
+    ) -> usize {
+        let mut unmatched = 0;
+        for o in &mut self.opiskelijat {
+            match names.clone().into_iter().find(|n| n.avain == o.avain) {
+                Some(n) => o.fill_person(n),
+                None => unmatched += 1,
+            }
+        }
+        unmatched
+    }
+
+    /// The institutions of this answer, each once, in document order: whom to ask
+    /// `OpiskelijanTiedot` (its `organisaatio` is mandatory).
+    pub fn institutions(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for m in self.opiskelijat.iter().filter_map(Opiskelija::myontaja) {
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+        out
+    }
+
     /// All study attainments, across institutions, in document order.
     pub fn opintosuoritukset(&self) -> impl Iterator<Item = &Opintosuoritus> {
         self.opiskelijat
@@ -53,8 +82,118 @@ pub struct Opiskelija {
     pub opiskeluoikeudet: Vec<Opiskeluoikeus>,
     /// Opintosuoritukset: study attainments (courses, modules, degrees).
     pub opintosuoritukset: Vec<Opintosuoritus>,
+    /// Records of this student that could not be read, each with its reason (issue 17:
+    /// one defective record never fails the learner).
+    pub rejected: Vec<Rejected>,
+    /// Departures from the schema that were read by a documented rule (docs/virta.md).
+    pub quirks: Vec<Quirk>,
     /// Line of the element start (or of the first attainment for a flat list), for provenance.
     pub line: u32,
+}
+
+impl Opiskelija {
+    /// An `Opiskelija` with this key and nothing else yet.
+    pub fn new(avain: String, line: u32) -> Self {
+        Opiskelija {
+            avain,
+            henkilotunnus: None,
+            kansallinen_oppijanumero: None,
+            sukunimi: None,
+            etunimet: None,
+            sukupuoli: None,
+            kansalaisuus: Vec::new(),
+            aidinkieli: None,
+            asuinkunta: None,
+            kirjoihintulo_pvm: None,
+            opiskeluoikeudet: Vec::new(),
+            opintosuoritukset: Vec::new(),
+            rejected: Vec::new(),
+            quirks: Vec::new(),
+            line,
+        }
+    }
+
+    /// The institution this student's records are from: the `Myontaja` of its first study
+    /// right or attainment (virta.md §2.7: one `Opiskelija` per institution).
+    pub fn myontaja(&self) -> Option<&str> {
+        self.opiskeluoikeudet
+            .iter()
+            .map(|r| r.myontaja.as_str())
+            .chain(self.opintosuoritukset.iter().map(|a| a.myontaja.as_str()))
+            .chain(self.rejected.iter().filter_map(|r| r.myontaja.as_deref()))
+            .next()
+    }
+
+    /// Takes the person fields this one lacks from `names`, the same student's
+    /// `OpiskelijanTiedot` answer (virta.md §2.7: `OpiskelijanKaikkiTiedot` carries no names).
+    /// Fields this one has are kept.
+    pub fn fill_person(&mut self, names: &Opiskelija) {
+        fn fill<T: Clone>(slot: &mut Option<T>, from: &Option<T>) {
+            if slot.is_none() {
+                slot.clone_from(from);
+            }
+        }
+        fill(&mut self.henkilotunnus, &names.henkilotunnus);
+        fill(
+            &mut self.kansallinen_oppijanumero,
+            &names.kansallinen_oppijanumero,
+        );
+        fill(&mut self.sukunimi, &names.sukunimi);
+        fill(&mut self.etunimet, &names.etunimet);
+        fill(&mut self.sukupuoli, &names.sukupuoli);
+        fill(&mut self.aidinkieli, &names.aidinkieli);
+        fill(&mut self.asuinkunta, &names.asuinkunta);
+        fill(&mut self.kirjoihintulo_pvm, &names.kirjoihintulo_pvm);
+        if self.kansalaisuus.is_empty() {
+            self.kansalaisuus.clone_from(&names.kansalaisuus);
+        }
+    }
+}
+
+/// A record (`Opintosuoritus` or `Opiskeluoikeus`) left out because it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejected {
+    /// The element: `Opintosuoritus` or `Opiskeluoikeus`.
+    pub element: &'static str,
+    /// Its `avain`, when it has one.
+    pub avain: Option<String>,
+    /// Its `Myontaja`, when one could be seen in it.
+    pub myontaja: Option<String>,
+    /// Line of the element start.
+    pub line: u32,
+    /// What was wrong, without position: the same defect gives the same reason, so reasons
+    /// can be counted (e.g. ``missing required element `SuoritusPvm` ``).
+    pub reason: String,
+    /// The whole error, with line, column and element path.
+    pub detail: String,
+}
+
+/// A departure from VIRTA's schema that is read by a documented rule (docs/virta.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Quirk {
+    /// Which rule read it.
+    pub kind: QuirkKind,
+    /// Line of the element it is about.
+    pub line: u32,
+}
+
+/// The parser's quirk rules (the mapping has more of its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum QuirkKind {
+    /// A bare `Virta` or `Opintosuoritukset` in no namespace: read as VIRTA's.
+    NoNamespace,
+    /// A study right without `AlkuPvm`: it starts on its earliest `Tila` period.
+    StudyRightStartFromTila,
+}
+
+impl QuirkKind {
+    /// The rule's name in the run summary and the report JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NoNamespace => "no-namespace",
+            Self::StudyRightStartFromTila => "study-right-start-from-tila",
+        }
+    }
 }
 
 /// Opintosuoritus: one study attainment (course, module or degree), virta.md §3.3.
@@ -72,8 +211,9 @@ pub struct Opintosuoritus {
     pub opiskeluoikeus_avain: Option<String>,
     /// Suorituspäivämäärä: completion date (for recognised credit, the original date).
     pub suoritus_pvm: Pvm,
-    /// Laajuus: extent in credits.
-    pub laajuus: Laajuus,
+    /// Laajuus: extent in credits; `None` when VIRTA sent none (issue 17: the result is kept,
+    /// without a credit).
+    pub laajuus: Option<Laajuus>,
     /// Arvosana: the grade, with its scale.
     pub arvosana: Arvosana,
     /// Myöntäjä: code of the awarding institution (e.g. `02536`).
@@ -116,11 +256,19 @@ pub struct Opintosuoritus {
     pub line: u32,
 }
 
-/// Laajuus: extent (virta.md §3.2 `LaajuusLaajennettuTyyppi`).
+impl Opintosuoritus {
+    /// The extent in ECTS credits (`Laajuus/Opintopiste`), when VIRTA sent one.
+    pub fn opintopiste(&self) -> Option<&Decimal> {
+        self.laajuus.as_ref().and_then(|l| l.opintopiste.as_ref())
+    }
+}
+
+/// Laajuus: extent (virta.md §3.2 `LaajuusLaajennettuTyyppi`). At least one of the two is
+/// present; pre-2005 results may carry study weeks only.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Laajuus {
     /// Opintopiste: ECTS credits.
-    pub opintopiste: Decimal,
+    pub opintopiste: Option<Decimal>,
     /// Opintoviikko: old Finnish study weeks.
     pub opintoviikko: Option<Decimal>,
 }

@@ -47,6 +47,19 @@ fn parse_err(doc: &str) -> crate::Error {
     }
 }
 
+/// The one record of `doc` left out as unreadable, and the rest of the answer.
+fn only_rejected(doc: &str) -> (Virta, Rejected) {
+    let virta = parse_str(doc).unwrap_or_else(|e| panic!("parse failed: {e}"));
+    let all: Vec<Rejected> = virta
+        .opiskelijat
+        .iter()
+        .flat_map(|o| o.rejected.clone())
+        .collect();
+    assert_eq!(all.len(), 1, "expected exactly one rejected record");
+    let rejected = all.into_iter().next().expect("one");
+    (virta, rejected)
+}
+
 /// `SUORITUS` with `from` replaced by `to`.
 fn suoritus_with(from: &str, to: &str) -> String {
     assert!(SUORITUS.contains(from), "template lacks {from}");
@@ -89,8 +102,8 @@ fn koski_mock_envelope_parses_in_full() {
         "empty attribute is no key"
     );
     assert_eq!(degree.valtakunnallinen_koulutusmoduulitunniste, None);
-    assert_eq!(degree.laajuus.opintopiste.as_str(), "123.000000");
-    assert_eq!(degree.laajuus.opintopiste.normalized(), "123");
+    assert_eq!(degree.opintopiste().unwrap().as_str(), "123.000000");
+    assert_eq!(degree.opintopiste().unwrap().normalized(), "123");
     assert_eq!(degree.nimi[0].kieli, None, "Nimi without kieli");
     assert_eq!(degree.nimi[0].teksti, "Diplomi-insinööri");
     let Arvosana::Muu(muu) = &degree.arvosana else {
@@ -167,7 +180,11 @@ fn csc_virta_sample_has_five_students() {
         Some(("11", "ohjausala"))
     );
     assert_eq!(
-        oikeus.laajuus.as_ref().map(|l| l.opintopiste.as_str()),
+        oikeus
+            .laajuus
+            .as_ref()
+            .and_then(|l| l.opintopiste.as_ref())
+            .map(|d| d.as_str()),
         Some("210")
     );
 
@@ -203,7 +220,8 @@ fn csc_flat_opintosuoritukset_become_one_student() {
         first
             .tki_laajuus_muu
             .as_ref()
-            .map(|l| l.opintopiste.as_str()),
+            .and_then(|l| l.opintopiste.as_ref())
+            .map(|d| d.as_str()),
         Some("2")
     );
 
@@ -228,7 +246,8 @@ fn csc_flat_opintosuoritukset_become_one_student() {
     assert_eq!(
         work.tki_laajuus_harjoittelu
             .as_ref()
-            .map(|l| l.opintopiste.as_str()),
+            .and_then(|l| l.opintopiste.as_ref())
+            .map(|d| d.as_str()),
         Some("12")
     );
 }
@@ -258,7 +277,7 @@ fn fi_ncp_wrapper_without_envelope_parses_with_degree_tree() {
         .find(|s| s.avain == "TUTKINTO-39525")
         .expect("degree");
     assert_eq!(degree.laji, "1");
-    assert_eq!(degree.laajuus.opintopiste.to_f64(), 240.0);
+    assert_eq!(degree.opintopiste().unwrap().to_f64(), 240.0);
     assert_eq!(degree.sisaltyvyys.len(), 35);
     assert_eq!(
         degree.sisaltyvyys[0].sisaltyva_opintosuoritus_avain,
@@ -307,7 +326,7 @@ fn envelope_without_header_and_any_prefixes() {
     );
     let s = only_suoritus(&doc);
     assert_eq!(s.avain, "S1");
-    assert_eq!(s.laajuus.opintopiste.as_str(), "5");
+    assert_eq!(s.opintopiste().unwrap().as_str(), "5");
 }
 
 #[test]
@@ -453,11 +472,14 @@ fn decimals_keep_their_text() {
         "<Opintopiste>5</Opintopiste>",
         "<Opintopiste>4.000000</Opintopiste><Opintoviikko>2.5</Opintoviikko>",
     )));
-    assert_eq!(s.laajuus.opintopiste.as_str(), "4.000000");
-    assert_eq!(s.laajuus.opintopiste.to_f64(), 4.0);
-    assert_eq!(s.laajuus.opintopiste.normalized(), "4");
+    assert_eq!(s.opintopiste().unwrap().as_str(), "4.000000");
+    assert_eq!(s.opintopiste().unwrap().to_f64(), 4.0);
+    assert_eq!(s.opintopiste().unwrap().normalized(), "4");
     assert_eq!(
-        s.laajuus.opintoviikko.as_ref().map(Decimal::as_str),
+        s.laajuus
+            .as_ref()
+            .and_then(|l| l.opintoviikko.as_ref())
+            .map(Decimal::as_str),
         Some("2.5")
     );
     for (text, normal) in [
@@ -579,16 +601,15 @@ fn study_right_with_every_part() {
     assert_eq!(r.jotpaasianumero.as_deref(), Some("J1"));
 }
 
-// ---- strict failures -------------------------------------------------------------------------
+// ---- record-level isolation: a defective record is left out with its reason -----------------
 
 /// The attainment sits at line 4 of `virta_doc`.
 const SUORITUS_PATH: &str = "/Virta/Opiskelija[1]/Opintosuoritukset/Opintosuoritus[1]";
 
 #[test]
-fn missing_required_elements_name_path_and_line() {
-    for (element, line) in [
+fn missing_required_elements_reject_the_record_naming_path_and_line() {
+    for (element, name) in [
         ("<SuoritusPvm>2014-11-28</SuoritusPvm>", "SuoritusPvm"),
-        ("<Laajuus><Opintopiste>5</Opintopiste></Laajuus>", "Laajuus"),
         (
             "<Arvosana><Viisiportainen>4</Viisiportainen></Arvosana>",
             "Arvosana",
@@ -596,35 +617,63 @@ fn missing_required_elements_name_path_and_line() {
         ("<Myontaja>02536</Myontaja>", "Myontaja"),
         ("<Laji>2</Laji>", "Laji"),
     ] {
-        let e = parse_err(&virta_doc(&suoritus_with(element, "")));
-        assert!(
-            matches!(e.kind(), ErrorKind::Missing { what: "element", name } if *name == line),
-            "{e}"
+        let doc = virta_doc(&format!("{}\n{SUORITUS}", suoritus_with(element, "")));
+        let (virta, r) = only_rejected(&doc);
+        assert_eq!(r.reason, format!("missing required element `{name}`"));
+        assert_eq!(
+            (r.element, r.avain.as_deref(), r.line),
+            ("Opintosuoritus", Some("S1"), 4)
         );
-        assert_eq!(e.path(), format!("{SUORITUS_PATH}/{line}"));
-        assert_eq!((e.line(), e.column()), (4, 1));
-        assert_eq!(e.origin(), "test.xml");
-        let shown = e.to_string();
-        assert!(shown.starts_with("test.xml:4:1: at /Virta/"), "{shown}");
-        assert!(!e.is_retryable());
+        assert!(
+            r.detail
+                .starts_with(&format!("test.xml:4:1: at {SUORITUS_PATH}/{name}: missing")),
+            "{}",
+            r.detail
+        );
+        // The next attainment is read as if nothing had happened.
+        assert_eq!(virta.opintosuoritukset().count(), 1);
+        assert_eq!(
+            r.myontaja.as_deref(),
+            (name != "Myontaja").then_some("02536")
+        );
     }
 }
 
 #[test]
-fn missing_avain_names_the_attribute() {
-    let e = parse_err(&virta_doc(&suoritus_with("avain=\"S1\" ", "")));
-    assert!(
-        matches!(
-            e.kind(),
-            ErrorKind::Missing {
-                what: "attribute",
-                name: "avain"
-            }
-        ),
-        "{e}"
+fn an_attainment_without_laajuus_is_kept_without_credit() {
+    let s = only_suoritus(&virta_doc(&suoritus_with(
+        "<Laajuus><Opintopiste>5</Opintopiste></Laajuus>",
+        "",
+    )));
+    assert_eq!(s.laajuus, None);
+    // An empty Laajuus is no extent either; study weeks alone are one.
+    let s = only_suoritus(&virta_doc(&suoritus_with(
+        "<Opintopiste>5</Opintopiste>",
+        "",
+    )));
+    assert_eq!(s.laajuus, None);
+    let s = only_suoritus(&virta_doc(&suoritus_with(
+        "<Opintopiste>5</Opintopiste>",
+        "<Opintoviikko>3</Opintoviikko>",
+    )));
+    let l = s.laajuus.expect("study weeks");
+    assert_eq!(
+        (l.opintopiste, l.opintoviikko.map(|d| d.normalized())),
+        (None, Some("3".into()))
     );
-    assert_eq!(e.path(), format!("{SUORITUS_PATH}/@avain"));
-    assert_eq!(e.line(), 4);
+}
+
+#[test]
+fn missing_avain_rejects_the_attainment_and_refuses_a_student_without_one() {
+    let (_, r) = only_rejected(&virta_doc(&suoritus_with("avain=\"S1\" ", "")));
+    assert_eq!(r.reason, "missing required attribute `avain`");
+    assert_eq!(r.avain, None);
+    assert!(
+        r.detail.contains(&format!("{SUORITUS_PATH}/@avain")),
+        "{}",
+        r.detail
+    );
+    // Without its key an Opiskelija's records cannot be told from another institution's.
     let e = parse_err(&format!(
         "<Virta xmlns=\"{VIRTA_NS}\"><Opiskelija/></Virta>"
     ));
@@ -632,77 +681,91 @@ fn missing_avain_names_the_attribute() {
 }
 
 #[test]
-fn malformed_date_in_the_third_attainment() {
+fn malformed_date_in_the_third_attainment_rejects_only_that_one() {
     let bad = suoritus_with("2014-11-28", "28.11.2014");
     let doc = virta_doc(&format!("{SUORITUS}\n{SUORITUS}\n{bad}"));
-    let e = parse_err(&doc);
-    assert_eq!(
-        e.path(),
-        "/Virta/Opiskelija[1]/Opintosuoritukset/Opintosuoritus[3]/SuoritusPvm"
-    );
+    let (virta, r) = only_rejected(&doc);
+    assert_eq!(virta.opintosuoritukset().count(), 2);
     // Two 7-line attainments from line 4, then the bad one's second line.
-    assert_eq!((e.line(), e.column()), (19, 1));
     assert!(
-        matches!(e.kind(), ErrorKind::Invalid { found, .. } if found == "28.11.2014"),
-        "{e}"
+        r.detail.starts_with(
+            "test.xml:19:1: at /Virta/Opiskelija[1]/Opintosuoritukset/Opintosuoritus[3]/SuoritusPvm"
+        ),
+        "{}",
+        r.detail
     );
-    assert!(
-        e.to_string().contains("expected a date like 2014-11-28"),
-        "{e}"
+    assert_eq!(r.line, 18);
+    assert_eq!(
+        r.reason,
+        "expected a date like 2014-11-28, found `28.11.2014`"
     );
 }
 
 #[test]
-fn malformed_decimal_and_boolean_are_refused() {
-    let e = parse_err(&virta_doc(&suoritus_with(
+fn malformed_decimal_and_boolean_reject_the_record() {
+    let (_, r) = only_rejected(&virta_doc(&suoritus_with(
         "<Opintopiste>5</Opintopiste>",
         "<Opintopiste>5,5</Opintopiste>",
     )));
-    assert_eq!(e.path(), format!("{SUORITUS_PATH}/Laajuus/Opintopiste"));
-    assert_eq!(e.line(), 6);
-    assert!(matches!(e.kind(), ErrorKind::Invalid { found, .. } if found == "5,5"));
+    assert!(
+        r.detail.starts_with(&format!(
+            "test.xml:6:10: at {SUORITUS_PATH}/Laajuus/Opintopiste"
+        )),
+        "{}",
+        r.detail
+    );
+    assert!(r.reason.contains("found `5,5`"), "{}", r.reason);
 
-    let e = parse_err(&virta_doc(&suoritus_with(
+    let (_, r) = only_rejected(&virta_doc(&suoritus_with(
         "<Laji>2</Laji>",
         "<Laji>2</Laji><Opinnaytetyo>kyllä</Opinnaytetyo>",
     )));
-    assert_eq!(e.path(), format!("{SUORITUS_PATH}/Opinnaytetyo"));
-    assert_eq!(e.line(), 9);
+    assert!(
+        r.detail.starts_with(&format!("test.xml:9:")),
+        "{}",
+        r.detail
+    );
+    assert!(
+        r.detail.contains(&format!("{SUORITUS_PATH}/Opinnaytetyo")),
+        "{}",
+        r.detail
+    );
 }
 
 #[test]
-fn arvosana_without_a_scale_is_refused() {
-    let e = parse_err(&virta_doc(&suoritus_with(
+fn arvosana_without_a_scale_or_with_two_rejects_the_record() {
+    let (_, r) = only_rejected(&virta_doc(&suoritus_with(
         "<Viisiportainen>4</Viisiportainen>",
         "<Tuntematon>4</Tuntematon>",
     )));
-    assert_eq!(e.path(), format!("{SUORITUS_PATH}/Arvosana"));
-    assert_eq!(e.line(), 7);
-    assert!(matches!(
-        e.kind(),
-        ErrorKind::Missing {
-            what: "grade scale element",
-            ..
-        }
-    ));
-    let e = parse_err(&virta_doc(&suoritus_with(
+    assert!(
+        r.detail
+            .starts_with(&format!("test.xml:7:1: at {SUORITUS_PATH}/Arvosana"))
+    );
+    assert!(
+        r.reason.starts_with("missing required grade scale element"),
+        "{}",
+        r.reason
+    );
+    let (_, r) = only_rejected(&virta_doc(&suoritus_with(
         "<Viisiportainen>4</Viisiportainen>",
         "<Viisiportainen>4</Viisiportainen><Hyvaksytty>HYV</Hyvaksytty>",
     )));
-    assert!(matches!(e.kind(), ErrorKind::Duplicate { .. }), "{e}");
+    assert_eq!(r.reason, "element `grade scale` may occur only once here");
 }
 
 #[test]
-fn repeated_single_element_is_refused() {
-    let e = parse_err(&virta_doc(&suoritus_with(
+fn repeated_single_element_rejects_the_record() {
+    let (_, r) = only_rejected(&virta_doc(&suoritus_with(
         "<Laji>2</Laji>",
         "<Laji>2</Laji><Laji>1</Laji>",
     )));
+    assert_eq!(r.reason, "element `Laji` may occur only once here");
     assert!(
-        matches!(e.kind(), ErrorKind::Duplicate { element: "Laji" }),
-        "{e}"
+        r.detail.contains(&format!("{SUORITUS_PATH}/Laji")),
+        "{}",
+        r.detail
     );
-    assert_eq!(e.path(), format!("{SUORITUS_PATH}/Laji"));
 }
 
 #[test]
@@ -806,22 +869,27 @@ fn errors_never_show_the_identity_code() {
         "<Virta xmlns=\"{VIRTA_NS}\"><Opiskelija avain=\"O1\"><Henkilotunnus>{hetu}</Henkilotunnus><Opintosuoritukset>{}</Opintosuoritukset></Opiskelija></Virta>",
         suoritus_with("2014-11-28", "2014-11-31")
     );
-    let e = parse_err(&doc);
+    let rejected = |doc: &str| {
+        let (virta, r) = only_rejected(doc);
+        (format!("{} | {} | {virta:?}", r.reason, r.detail), r)
+    };
+    let (e, _) = rejected(&doc);
     // The identity code itself lands where a value is echoed.
-    let echoed = parse_err(&virta_doc(&suoritus_with("2014-11-28", hetu)));
+    let (echoed, _) = rejected(&virta_doc(&suoritus_with("2014-11-28", hetu)));
     // An odd-form code (no pattern match) is redacted because the parser saw it.
     let odd = format!(
         "<Virta xmlns=\"{VIRTA_NS}\"><Opiskelija avain=\"O1\"><Henkilotunnus>X-ODD-123456</Henkilotunnus><Opintosuoritukset>{}</Opintosuoritukset></Opiskelija></Virta>",
         suoritus_with("2014-11-28", "X-ODD-123456")
     );
-    let odd = parse_err(&odd);
-    for (e, code) in [(&e, hetu), (&echoed, hetu), (&odd, "X-ODD-123456")] {
-        for shown in [e.to_string(), format!("{e:?}")] {
-            assert!(!shown.contains(code), "{shown}");
-            assert!(!shown.contains("192W"), "{shown}");
-        }
+    let (odd, _) = rejected(&odd);
+    for (shown, code) in [(&e, hetu), (&echoed, hetu), (&odd, "X-ODD-123456")] {
+        assert!(!shown.contains(code), "{shown}");
+        assert!(!shown.contains("192W"), "{shown}");
     }
-    assert!(echoed.to_string().contains("***"), "{echoed}");
+    assert!(echoed.contains("***"), "{echoed}");
+    // A document-level error redacts the same way.
+    let broken = parse_err(&format!("{doc}<extra/>"));
+    assert!(!broken.to_string().contains(hetu), "{broken}");
 }
 
 #[test]
@@ -835,4 +903,103 @@ fn identity_code_is_hidden_from_debug() {
     let virta = parse(&bytes, "koski.xml").expect("parses");
     assert!(!format!("{virta:?}").contains("100869-192W"));
     assert!(!format!("{virta:#?}").contains("192W"));
+}
+
+// ---- issue 17: real-data quirks read by documented rules -----------------------------------
+
+#[test]
+fn a_bare_answer_in_no_namespace_is_read_with_a_quirk() {
+    let doc = virta_doc(SUORITUS).replace(&format!(" xmlns=\"{VIRTA_NS}\""), "");
+    let virta = parse_str(&doc).expect("read without a namespace");
+    assert_eq!(virta.opintosuoritukset().count(), 1);
+    let quirks = &virta.opiskelijat[0].quirks;
+    assert_eq!(quirks.len(), 1);
+    assert_eq!((quirks[0].kind.name(), quirks[0].line), ("no-namespace", 1));
+    let flat = format!("<Opintosuoritukset>\n{SUORITUS}\n</Opintosuoritukset>");
+    let virta = parse_str(&flat).expect("a flat list without a namespace");
+    assert_eq!(virta.opintosuoritukset().count(), 1);
+    assert_eq!(virta.opiskelijat[0].quirks[0].kind, QuirkKind::NoNamespace);
+    // A fragment that is no VIRTA answer stays refused.
+    let e = parse_err("<Opiskeluoikeus avain=\"R1\"/>");
+    assert!(matches!(e.kind(), ErrorKind::Unexpected { .. }), "{e}");
+}
+
+#[test]
+fn a_study_right_without_alkupvm_starts_on_its_earliest_tila() {
+    let oikeus = "<Opiskeluoikeudet><Opiskeluoikeus avain=\"R1\" opiskelijaAvain=\"O1\">\
+        <Tila><AlkuPvm>2015-01-01</AlkuPvm><Koodi>3</Koodi></Tila>\
+        <Tila><AlkuPvm>2012-08-01</AlkuPvm><LoppuPvm>2014-12-31</LoppuPvm><Koodi>1</Koodi></Tila>\
+        <Tyyppi>2</Tyyppi><Myontaja>01901</Myontaja></Opiskeluoikeus>\
+        <Opiskeluoikeus avain=\"R2\" opiskelijaAvain=\"O1\"><Tyyppi>2</Tyyppi><Myontaja>01901</Myontaja></Opiskeluoikeus>\
+        </Opiskeluoikeudet>";
+    let doc = format!(
+        "<Virta xmlns=\"{VIRTA_NS}\"><Opiskelija avain=\"O1\">{oikeus}</Opiskelija></Virta>"
+    );
+    let virta = parse_str(&doc).expect("parses");
+    let o = &virta.opiskelijat[0];
+    assert_eq!(o.opiskeluoikeudet.len(), 1);
+    assert_eq!(o.opiskeluoikeudet[0].alku_pvm.as_str(), "2012-08-01");
+    assert_eq!(o.quirks[0].kind.name(), "study-right-start-from-tila");
+    // Neither AlkuPvm nor Tila: no start to take, so the study right is left out, with why.
+    assert_eq!(o.rejected.len(), 1);
+    assert_eq!(
+        (o.rejected[0].element, o.rejected[0].avain.as_deref()),
+        ("Opiskeluoikeus", Some("R2"))
+    );
+    assert_eq!(o.rejected[0].reason, "missing required element `Tila`");
+    assert_eq!(o.myontaja(), Some("01901"));
+}
+
+#[test]
+fn opiskelijan_tiedot_answers_give_the_names_joined_by_institution_key() {
+    let names = format!(
+        r#"<SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV_NS}"><SOAP-ENV:Body>
+<virtaluku:OpiskelijanTiedotResponse xmlns:virtaluku="{LUKU_NS}"><virta:Opiskelijat xmlns:virta="{VIRTA_NS}">
+<virta:Opiskelija avain="O1"><virta:Sukunimi>Aavanen</virta:Sukunimi><virta:Etunimet>Aava</virta:Etunimet>
+<virta:Sukupuoli>2</virta:Sukupuoli><virta:Kansalaisuus>246</virta:Kansalaisuus></virta:Opiskelija>
+</virta:Opiskelijat></virtaluku:OpiskelijanTiedotResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>"#
+    );
+    let names = parse_str(&names).expect("an OpiskelijanTiedot answer");
+    let mut virta = parse_str(&virta_doc(SUORITUS)).expect("parses");
+    assert_eq!(virta.institutions(), ["02536"]);
+    assert_eq!(virta.fill_names(&names.opiskelijat), 0);
+    let o = &virta.opiskelijat[0];
+    assert_eq!(
+        (o.etunimet.as_deref(), o.sukunimi.as_deref()),
+        (Some("Aava"), Some("Aavanen"))
+    );
+    assert_eq!(
+        (o.sukupuoli.as_deref(), o.kansalaisuus.as_slice()),
+        (Some("2"), &["246".to_owned()][..])
+    );
+    // Names an answer carries itself are kept; an unmatched key is counted.
+    let mut other =
+        parse_str(&virta_doc(SUORITUS).replace("avain=\"O1\"", "avain=\"O2\"")).unwrap();
+    assert_eq!(other.fill_names(&names.opiskelijat), 1);
+    assert_eq!(other.opiskelijat[0].etunimet, None);
+}
+
+#[test]
+fn the_real_name_pairs_join() {
+    // The second person studied at two institutions; the recorded names answer is for one.
+    for (stem, unmatched) in [("koski-mock-080795-884U", 0), ("koski-mock-130505A831H", 1)] {
+        let (Some(all), Some(names)) = (
+            crate::shared_sample("virta-names", &format!("{stem}.xml")),
+            crate::shared_sample("virta-names", &format!("{stem}-OpiskelijanTiedot.xml")),
+        ) else {
+            return;
+        };
+        let mut virta = parse(&all, "all.xml").expect("OpiskelijanKaikkiTiedot");
+        assert!(
+            virta.opiskelijat.iter().all(|o| o.sukunimi.is_none()),
+            "{stem}: no names, as VIRTA answers"
+        );
+        let names = parse(&names, "names.xml").expect("OpiskelijanTiedot");
+        assert_eq!(virta.fill_names(&names.opiskelijat), unmatched, "{stem}");
+        let named = virta
+            .opiskelijat
+            .iter()
+            .filter(|o| o.sukunimi.is_some() && o.etunimet.is_some());
+        assert_eq!(named.count(), virta.opiskelijat.len() - unmatched, "{stem}");
+    }
 }

@@ -147,10 +147,28 @@ fn ects_sits_on_exactly_one_level_of_every_path() {
         walk(los, &mut Vec::new(), &mut paths);
     }
     assert_eq!(paths.len(), 4);
+    // The degree keeps its own extent, in a scheme no client adds to its parts.
+    let degree = &m.elmo.reports[0].los[0].specifies.instance;
+    assert_eq!(degree.credits.len(), 1);
+    assert_eq!(degree.credits[0].scheme, DEGREE_EXTENT_SCHEME);
+    assert_eq!(
+        degree.credits[0]
+            .value
+            .as_ref()
+            .map(|v| v.to_string())
+            .as_deref(),
+        Some("20")
+    );
     for path in paths {
         let with_credit = path
             .iter()
-            .filter(|l| !l.specifies.instance.credits.is_empty())
+            .filter(|l| {
+                l.specifies
+                    .instance
+                    .credits
+                    .iter()
+                    .any(|c| c.scheme == "ects")
+            })
             .count();
         assert_eq!(
             with_credit,
@@ -325,4 +343,420 @@ fn the_document_is_lint_clean() {
         .filter(|f| !crate::run::DEFERRED_TO_SERVING.contains(&f.code))
         .collect();
     assert!(findings.is_empty(), "{findings:#?}");
+}
+
+// ---- issue 17: each real-data quirk class, by its documented rule (docs/virta.md) -----------
+
+/// One attainment's XML with the given inner parts (after the key attributes).
+fn rec(avain: &str, myontaja: &str, inner: &str) -> String {
+    format!(
+        "<Opintosuoritus avain=\"{avain}\" opiskelijaAvain=\"s1\" koulutusmoduulitunniste=\"C-{avain}\">{inner}\
+         <Myontaja>{myontaja}</Myontaja></Opintosuoritus>"
+    )
+}
+
+/// A plain course's parts: date, credits, grade, Laji 2, names.
+fn course(date: &str, laajuus: &str) -> String {
+    format!(
+        "<SuoritusPvm>{date}</SuoritusPvm>{laajuus}<Arvosana><Viisiportainen>3</Viisiportainen></Arvosana>\
+         <Laji>2</Laji><Nimi kieli=\"fi\">Kurssi</Nimi><Nimi kieli=\"en\">Course</Nimi>"
+    )
+}
+
+const OP5: &str = "<Laajuus><Opintopiste>5</Opintopiste></Laajuus>";
+
+/// A learner of one or more `Opiskelija` elements: (institution key, inner XML).
+fn learner_doc(students: &[(&str, String)]) -> Vec<u8> {
+    let body: String = students
+        .iter()
+        .map(|(k, inner)| format!("<Opiskelija avain=\"{k}\"><Henkilotunnus>010190-123A</Henkilotunnus>{inner}</Opiskelija>"))
+        .collect();
+    format!("<Virta xmlns=\"urn:mace:funet.fi:virta/2015/09/01\">{body}</Virta>").into_bytes()
+}
+
+fn suoritukset(recs: &[String]) -> String {
+    format!("<Opintosuoritukset>{}</Opintosuoritukset>", recs.concat())
+}
+
+fn every_los(m: &Mapped) -> Vec<&Los> {
+    fn rec<'a>(l: &'a Los, out: &mut Vec<&'a Los>) {
+        out.push(l);
+        l.has_part.iter().for_each(|p| rec(p, out));
+    }
+    let mut out = Vec::new();
+    m.elmo
+        .reports
+        .iter()
+        .flat_map(|r| &r.los)
+        .for_each(|l| rec(l, &mut out));
+    out
+}
+
+fn ects(los: &Los) -> Option<String> {
+    los.specifies
+        .instance
+        .credits
+        .iter()
+        .find(|c| c.scheme == "ects")
+        .and_then(|c| c.value.as_ref())
+        .map(|v| v.to_string())
+}
+
+#[test]
+fn a_result_without_laajuus_is_kept_without_credit() {
+    let m = map(&learner_doc(&[(
+        "s1",
+        suoritukset(&[
+            rec("A", "01901", &course("2021-10-22", "")),
+            rec("B", "01901", &course("2021-10-22", OP5)),
+        ]),
+    )]));
+    assert_eq!(m.results, 2);
+    let a = every_los(&m)
+        .into_iter()
+        .find(|l| attainment_id(l) == "A")
+        .unwrap();
+    assert!(a.specifies.instance.credits.is_empty());
+    assert_eq!(m.quirks.get("no-laajuus"), Some(&1));
+}
+
+#[test]
+fn study_weeks_alone_give_ects_by_the_national_conversion_and_are_kept() {
+    let ov = |n: &str| format!("<Laajuus><Opintoviikko>{n}</Opintoviikko></Laajuus>");
+    let m = map(&learner_doc(&[(
+        "s1",
+        suoritukset(&[
+            rec("A", "01901", &course("1999-05-20", &ov("3"))),
+            rec("B", "01901", &course("1999-05-20", &ov("2.5"))),
+        ]),
+    )]));
+    let credits = |id: &str| {
+        let los = every_los(&m)
+            .into_iter()
+            .find(|l| attainment_id(l) == id)
+            .unwrap();
+        los.specifies
+            .instance
+            .credits
+            .iter()
+            .map(|c| (c.scheme.clone(), c.value.as_ref().unwrap().to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        credits("A"),
+        [
+            ("ects".into(), "4.5".into()),
+            (STUDY_WEEK_SCHEME.into(), "3".into())
+        ]
+    );
+    assert_eq!(credits("B")[0], ("ects".into(), "3.75".into()));
+    assert_eq!(m.quirks.get("opintoviikko-only"), Some(&2));
+    let d = |t: &str| study_weeks_to_ects(&virta::Decimal::parse(t).unwrap());
+    assert_eq!(
+        (d("40").as_deref(), d("0.5").as_deref(), d("-1")),
+        (Some("60"), Some("0.75"), None)
+    );
+}
+
+#[test]
+fn one_unreadable_record_is_excluded_and_the_rest_are_kept() {
+    let mut recs: Vec<String> = (0..81)
+        .map(|i| rec(&format!("C{i}"), "01901", &course("2021-10-22", OP5)))
+        .collect();
+    // A module without its grade: unreadable, not the end of the learner.
+    recs.push(rec(
+        "BAD",
+        "01901",
+        "<SuoritusPvm>2021-10-22</SuoritusPvm><Laji>2</Laji>",
+    ));
+    let m = map(&learner_doc(&[("s1", suoritukset(&recs))]));
+    assert_eq!(m.results, 81);
+    assert_eq!(m.exclusions.len(), 1);
+    let e = &m.exclusions[0];
+    assert_eq!((e.myontaja.as_str(), e.avain.as_str()), ("01901", "BAD"));
+    assert_eq!(
+        e.reason,
+        "unreadable Opintosuoritus: missing required element `Arvosana`"
+    );
+    assert_eq!(m.quirks.get("unreadable-record"), Some(&1));
+}
+
+#[test]
+fn a_bare_answer_without_namespace_is_mapped_with_its_quirk_counted() {
+    let doc = String::from_utf8(learner_doc(&[(
+        "s1",
+        suoritukset(&[rec("A", "01901", &course("2021-10-22", OP5))]),
+    )]))
+    .unwrap()
+    .replace(" xmlns=\"urn:mace:funet.fi:virta/2015/09/01\"", "");
+    let m = map(doc.as_bytes());
+    assert_eq!(m.results, 1);
+    assert_eq!(m.quirks.get("no-namespace"), Some(&1));
+}
+
+#[test]
+fn two_names_in_one_language_keep_the_first_and_count_the_other() {
+    let inner = course("2021-10-22", OP5).replace(
+        "<Nimi kieli=\"en\">Course</Nimi>",
+        "<Nimi kieli=\"en\">Course</Nimi><Nimi kieli=\"en\">Course, old name</Nimi>",
+    );
+    let m = map(&learner_doc(&[(
+        "s1",
+        suoritukset(&[rec("A", "01901", &inner)]),
+    )]));
+    let los = every_los(&m)[0];
+    let en: Vec<&str> = los
+        .titles
+        .iter()
+        .filter(|t| t.lang.as_deref() == Some("en"))
+        .map(|t| t.value.as_str())
+        .collect();
+    assert_eq!(en, ["Course"]);
+    assert_eq!(m.quirks.get("duplicate-nimi"), Some(&1));
+}
+
+#[test]
+fn a_merged_institutions_copy_is_shown_once_under_the_one_that_awarded_it() {
+    // Lahti UAS 02470 merged into LAB 10126 on 2020-01-01 (institutions.yaml); VIRTA reports the
+    // old records under both codes with the same key and content.
+    let old = rec("K1", "02470", &course("2018-05-04", OP5));
+    let new = rec("K2", "10126", &course("2021-05-04", OP5));
+    let m = map(&learner_doc(&[
+        ("lahti", suoritukset(&[old.clone()])),
+        (
+            "lab",
+            suoritukset(&[
+                old.replace("02470", "10126"),
+                new.clone(),
+                new.replace("10126", "02470"),
+            ]),
+        ),
+    ]));
+    assert_eq!(m.results, 2, "{:?}", m.exclusions);
+    let issuers: Vec<(String, Vec<String>)> = m
+        .elmo
+        .reports
+        .iter()
+        .map(|r| {
+            let code = r
+                .issuer
+                .identifiers
+                .iter()
+                .find(|i| i.kind == "virta-myontaja")
+                .unwrap()
+                .value
+                .clone();
+            let mut ids = Vec::new();
+            r.los
+                .iter()
+                .for_each(|l| ids.push(attainment_id(l).to_owned()));
+            (code, ids)
+        })
+        .collect();
+    assert_eq!(
+        issuers,
+        [
+            ("02470".into(), vec!["K1".into()]),
+            ("10126".into(), vec!["K2".into()])
+        ]
+    );
+    assert_eq!(m.quirks.get("merged-duplicate"), Some(&2));
+    assert!(m.exclusions.iter().all(|e| {
+        e.reason
+            .starts_with("merged duplicate: 02470 merged into 10126 on 2020-01-01")
+    }));
+    // A different record under the same key is no copy: both stay.
+    let other = rec(
+        "K1",
+        "10126",
+        &course(
+            "2018-05-04",
+            "<Laajuus><Opintopiste>4</Opintopiste></Laajuus>",
+        ),
+    );
+    let m = map(&learner_doc(&[
+        ("lahti", suoritukset(&[old])),
+        ("lab", suoritukset(&[other])),
+    ]));
+    assert_eq!(m.results, 2);
+}
+
+#[test]
+fn a_degree_without_links_beside_its_courses_is_not_counted_twice() {
+    let on_right = |inner: String| {
+        inner.replace(
+            "koulutusmoduulitunniste=",
+            "opiskeluoikeusAvain=\"R1\" koulutusmoduulitunniste=",
+        )
+    };
+    let degree = "<SuoritusPvm>2022-06-01</SuoritusPvm><Laajuus><Opintopiste>10</Opintopiste></Laajuus>\
+        <Arvosana><Hyvaksytty>HYV</Hyvaksytty></Arvosana><Laji>1</Laji><Nimi kieli=\"en\">Bachelor</Nimi>";
+    let m = map(&learner_doc(&[(
+        "s1",
+        suoritukset(&[
+            on_right(rec("D", "01901", degree)),
+            on_right(rec("A", "01901", &course("2021-10-22", OP5))),
+            on_right(rec("B", "01901", &course("2021-10-22", OP5))),
+        ]),
+    )]));
+    let sum: f64 = every_los(&m)
+        .iter()
+        .filter_map(|l| ects(l))
+        .map(|v| v.parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(sum, 10.0, "the courses' 10, not 20");
+    let d = every_los(&m)
+        .into_iter()
+        .find(|l| attainment_id(l) == "D")
+        .unwrap();
+    assert_eq!(ects(d), None);
+    assert_eq!(d.specifies.instance.credits[0].scheme, DEGREE_EXTENT_SCHEME);
+    // Alone on its study right (e.g. an institution that sends only degrees), it carries them.
+    let m = map(&learner_doc(&[(
+        "s1",
+        suoritukset(&[on_right(rec("D", "01901", degree))]),
+    )]));
+    assert_eq!(ects(every_los(&m)[0]).as_deref(), Some("10"));
+    assert!(elmo::lint(&m.elmo).iter().all(|f| f.code != "W-CREDIT-SUM"));
+}
+
+#[test]
+fn recognised_credit_is_marked_with_its_date_and_source() {
+    let inner = format!(
+        "{}<Organisaatio><Rooli>3</Rooli><Koodi>01906</Koodi></Organisaatio>\
+         <Organisaatio><Rooli>3</Rooli><Koodi>UK</Koodi></Organisaatio><HyvaksilukuPvm>2018-03-16</HyvaksilukuPvm>",
+        course("2017-05-02", OP5)
+    );
+    let m = map(&learner_doc(&[(
+        "s1",
+        suoritukset(&[
+            rec("A", "01901", &inner),
+            rec("B", "01901", &course("2018-01-01", OP5)),
+        ]),
+    )]));
+    let by_id = |id: &str| {
+        every_los(&m)
+            .into_iter()
+            .find(|l| attainment_id(l) == id)
+            .unwrap()
+    };
+    let ext = by_id("A")
+        .specifies
+        .instance
+        .extension
+        .as_ref()
+        .expect("marked")
+        .as_xml()
+        .to_owned();
+    assert!(ext.contains("date=\"2018-03-16\""), "{ext}");
+    assert!(
+        ext.contains("<rk:completedAt code=\"01906\">University of Jyväskylä</rk:completedAt>"),
+        "{ext}"
+    );
+    assert!(
+        ext.contains(
+            "<rk:completedAt code=\"UK\">a foreign higher-education institution</rk:completedAt>"
+        ),
+        "{ext}"
+    );
+    assert!(by_id("B").specifies.instance.extension.is_none());
+    assert_eq!(m.quirks.get("recognised"), Some(&1));
+}
+
+/// A `Muu` grade: scale `avain`, its listed grades (avain, koodi, nimi), and the Koodi given.
+fn muu(scale: &str, grades: &[(&str, &str, &str)], koodi: &str) -> String {
+    let listed: String = grades
+        .iter()
+        .map(|(a, k, n)| format!("<AsteikkoArvosana avain=\"{a}\"><Koodi>{k}</Koodi><Nimi>{n}</Nimi></AsteikkoArvosana>"))
+        .collect();
+    format!(
+        "<SuoritusPvm>2021-10-22</SuoritusPvm>{OP5}<Arvosana><Muu><Asteikko avain=\"{scale}\">{listed}</Asteikko><Koodi>{koodi}</Koodi></Muu></Arvosana><Laji>2</Laji><Nimi kieli=\"en\">Course</Nimi>"
+    )
+}
+
+#[test]
+fn a_muu_grade_sent_as_a_bare_key_is_named_from_the_same_scale_elsewhere() {
+    let m = map(&learner_doc(&[(
+        "s1",
+        suoritukset(&[
+            rec(
+                "A",
+                "01901",
+                &muu("11", &[("10979859", "HYV", "Hyväksytty")], "10979859"),
+            ),
+            rec(
+                "B",
+                "01901",
+                &muu("11", &[("10979860", "HYL", "Hylätty")], "10979860"),
+            ),
+            rec("C", "01901", &muu("11", &[], "10979859")),
+            rec("D", "01901", &muu("11", &[], "10979999")),
+        ]),
+    )]));
+    let label = |id: &str| {
+        every_los(&m)
+            .into_iter()
+            .find(|l| attainment_id(l) == id)
+            .unwrap()
+            .specifies
+            .instance
+            .result_label
+            .clone()
+    };
+    assert_eq!(label("C").as_deref(), Some("HYV"));
+    // Nothing names it: no label rather than VIRTA's key, and the gap is counted.
+    assert_eq!(label("D"), None);
+    assert_eq!(m.quirks.get("unresolved-grade"), Some(&1));
+    // The scheme lists every grade of the scale that the answer shows anywhere.
+    let scheme = &m.elmo.reports[0]
+        .grading_schemes
+        .iter()
+        .find(|g| g.local_id.contains("11"))
+        .unwrap()
+        .descriptions[0]
+        .value;
+    assert!(
+        scheme.contains("HYV Hyväksytty") && scheme.contains("HYL Hylätty"),
+        "{scheme}"
+    );
+    assert!(
+        elmo::lint(&m.elmo)
+            .iter()
+            .any(|f| f.code == "W-RESULT-LABEL-MISSING")
+    );
+}
+
+#[test]
+fn every_learner_oid_is_kept() {
+    let oid = |o: &str| format!("<KansallinenOppijanumero>{o}</KansallinenOppijanumero>");
+    let m = map(&learner_doc(&[
+        (
+            "a",
+            format!(
+                "{}{}",
+                oid("1.2.246.562.24.10000000001"),
+                suoritukset(&[rec("A", "01901", &course("2021-10-22", OP5))])
+            ),
+        ),
+        (
+            "b",
+            format!(
+                "{}{}",
+                oid("1.2.246.562.24.10000000002"),
+                suoritukset(&[rec("B", "01906", &course("2021-10-22", OP5))])
+            ),
+        ),
+        ("c", oid("1.2.246.562.24.10000000001")),
+    ]));
+    let ids: Vec<&str> = m
+        .elmo
+        .learner
+        .identifiers
+        .iter()
+        .map(|i| i.value.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["1.2.246.562.24.10000000001", "1.2.246.562.24.10000000002"]
+    );
 }
