@@ -1033,6 +1033,7 @@ fn live_sources(config: &Config, secret: &LearnerSecret) -> Result<Live> {
         seal: TargetSeal::new(secret),
         policy: config.targets.clone(),
         batch_size: config.virta_batch_size,
+        opiskelijan_tiedot: config.virta_opiskelijan_tiedot,
     })
 }
 

@@ -35,6 +35,8 @@ pub struct Live {
     pub policy: TargetsSection,
     /// Learners per VIRTA call; above 1, the `OpiskelijanKaikkiTiedotLista` form.
     pub batch_size: usize,
+    /// Ask `OpiskelijanTiedot` of each institution for the names (`sources.virta.opiskelijan_tiedot`).
+    pub opiskelijan_tiedot: bool,
 }
 
 /// Everything the services said about one learner.
@@ -388,6 +390,11 @@ async fn fetch(
             fetched.virta.opiskelijat
         }
     };
+    let opiskelijat = if live.opiskelijan_tiedot {
+        with_names(live, key, identity, opiskelijat).await?
+    } else {
+        opiskelijat
+    };
     let fresh = |source: &str| SourceFreshness {
         source: source.into(),
         fetched_at: now.to_owned(),
@@ -429,6 +436,45 @@ async fn fetch(
         sources,
         partial,
     })
+}
+
+/// Joins the names onto an `OpiskelijanKaikkiTiedot` answer that lacks them: one
+/// `OpiskelijanTiedot` call per institution of the answer, each within VIRTA's rate limit. A
+/// failed call fails the learner's refresh like any source failure, so no new snapshot loses the
+/// names an old one had (issue 17).
+async fn with_names(
+    live: &Live,
+    key: &LearnerKey,
+    identity: &TargetIdentity,
+    opiskelijat: Vec<Opiskelija>,
+) -> Result<Vec<Opiskelija>, FetchError> {
+    let mut answer = rikastin_sources::virta::Virta { opiskelijat };
+    if answer
+        .opiskelijat
+        .iter()
+        .all(|o| o.sukunimi.is_some() || o.etunimet.is_some())
+    {
+        return Ok(answer.opiskelijat);
+    }
+    let Some(query) = query(identity) else {
+        return Ok(answer.opiskelijat);
+    };
+    let institutions: Vec<String> = answer
+        .institutions()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let mut names = Vec::new();
+    for organisaatio in institutions {
+        let origin = format!("virta:names:{organisaatio}:{}", &key.as_str()[..12]);
+        let fetched = live
+            .virta
+            .opiskelijan_tiedot(query, &organisaatio, &origin)
+            .await?;
+        names.extend(fetched.virta.opiskelijat);
+    }
+    answer.fill_names(&names);
+    Ok(answer.opiskelijat)
 }
 
 /// A target that failed before any answer was in hand: its `source` (`virta`, `koski`, or

@@ -135,6 +135,19 @@ impl VirtaClient {
             .await
     }
 
+    /// `OpiskelijanTiedot` for one learner at one institution (`organisaatio`, mandatory): the
+    /// names, gender and citizenship that `OpiskelijanKaikkiTiedot` does not carry (virta.md
+    /// §2.7, §6.1). Same policy as every call: rate limit, retries, credentials, faults.
+    pub async fn opiskelijan_tiedot(
+        &self,
+        query: VirtaQuery<'_>,
+        organisaatio: &str,
+        origin: &str,
+    ) -> Result<Fetched, FetchError> {
+        self.post(names_envelope(&self.kutsuja, query, organisaatio), origin)
+            .await
+    }
+
     async fn post(&self, body: String, origin: &str) -> Result<Fetched, FetchError> {
         self.http
             .call(
@@ -206,6 +219,17 @@ pub fn envelope(kutsuja: &Kutsuja, query: VirtaQuery<'_>) -> String {
     let (element, _) = query.elements();
     let hakuehdot = format!("<{element}>{}</{element}>", escape(query.value()));
     request(kutsuja, "OpiskelijanKaikkiTiedotRequest", &hakuehdot)
+}
+
+/// The `OpiskelijanTiedot` envelope: one identity and the institution it is asked of.
+pub fn names_envelope(kutsuja: &Kutsuja, query: VirtaQuery<'_>, organisaatio: &str) -> String {
+    let (element, _) = query.elements();
+    let hakuehdot = format!(
+        "<{element}>{}</{element}><organisaatio>{}</organisaatio>",
+        escape(query.value()),
+        escape(organisaatio)
+    );
+    request(kutsuja, "OpiskelijanTiedotRequest", &hakuehdot)
 }
 
 /// The `OpiskelijanKaikkiTiedotLista` envelope: one `...Lista` element per identity.

@@ -9,7 +9,9 @@ pub mod records;
 #[cfg(test)]
 mod tests;
 
-pub use client::{Fetched, Kutsuja, LISTA_MAX, VirtaClient, VirtaQuery, lista_envelope};
+pub use client::{
+    Fetched, Kutsuja, LISTA_MAX, VirtaClient, VirtaQuery, lista_envelope, names_envelope,
+};
 pub use parse::{LUKU_NS, SOAP_ENV_NS, VIRTA_NS, parse};
 pub use records::{
     Aikajakso, Arvosana, Asteikko, AsteikkoArvosana, Decimal, Henkilotunnus, Jakso,
