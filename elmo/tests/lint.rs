@@ -81,7 +81,7 @@ const CASES: &[(&str, Breaker)] = &[
         let again = Report::new(d.reports[0].issuer.clone(), d.reports[0].issue_date.clone());
         d.reports.push(again);
     }),
-    ("E-ISSUER-SCHAC-MISSING", |d| {
+    ("W-ISSUER-SCHAC-MISSING", |d| {
         d.reports[0].issuer.identifiers[0].kind = "domain".into()
     }),
     ("W-ISSUER-TITLE-EN", |d| {

@@ -97,6 +97,7 @@ mod tests {
             error: "koski rejected the request: HTTP 400 badRequest".to_owned(),
             class: Some("invalid"),
             source: Some("koski".to_owned()),
+            exclusions: Vec::new(),
         });
         let captured = Captured::default();
         let writer = captured.clone();

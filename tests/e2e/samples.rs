@@ -83,3 +83,124 @@ fn the_virta_name_pairs_give_real_names_and_account_for_every_attainment() {
     given.sort();
     assert_eq!(given, ["Aava", "Korkeakoululainen"]);
 }
+
+/// Completions with an assessment (`arviointi`), at every level of a KOSKI document.
+fn assessed(value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::Object(map) => {
+            let here = usize::from(
+                map.contains_key("koulutusmoduuli")
+                    && map
+                        .get("arviointi")
+                        .is_some_and(|a| a.as_array().is_some_and(|a| !a.is_empty())),
+            );
+            here + map.values().map(assessed).sum::<usize>()
+        }
+        serde_json::Value::Array(items) => items.iter().map(assessed).sum(),
+        _ => 0,
+    }
+}
+
+fn lois(los: &elmo::Los) -> usize {
+    1 + los.has_part.iter().map(lois).sum::<usize>()
+}
+
+#[test]
+fn every_koski_sample_is_a_koski_only_learner_with_valid_lint_clean_elmo() {
+    let Some(shared) = shared() else {
+        eprintln!("skipped: ../shared/samples/koski is missing");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (virta, koski) = (dir.path().join("virta"), dir.path().join("koski"));
+    std::fs::create_dir_all(&virta).unwrap();
+    std::fs::create_dir_all(&koski).unwrap();
+    let mut samples: Vec<std::path::PathBuf> = ["samples/koski", "samples/koski-more"]
+        .iter()
+        .flat_map(|d| {
+            std::fs::read_dir(shared.join(d))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+        })
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    samples.sort();
+    assert!(samples.len() >= 11);
+    let mut expected = std::collections::BTreeMap::new();
+    for (i, path) in samples.iter().enumerate() {
+        // KOSKI recordings are named by learner key: any 64 hex digits will do here.
+        let key = format!("{:064x}", i + 1);
+        std::fs::copy(path, koski.join(format!("{key}.json"))).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        expected.insert(
+            key,
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                assessed(&json),
+            ),
+        );
+    }
+    let t = rikastin_tests::TestDir::with_recordings(&virta);
+    let mut yaml = std::fs::read_to_string(t.config()).unwrap();
+    yaml.push_str(&format!(
+        "  koski:\n    recorded_dir: {}\n",
+        koski.display()
+    ));
+    std::fs::write(t.config(), yaml).unwrap();
+    let report = t.path("report.json");
+    let run = t
+        .rikastin(&[
+            "run",
+            "--now",
+            "2026-11-23T10:00:00Z",
+            "--report-json",
+            report.to_str().unwrap(),
+        ])
+        .expect(0);
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(
+        json["failures"].as_array().unwrap().len(),
+        0,
+        "{}",
+        run.stdout
+    );
+    let outcomes = json["learner_outcomes"].as_array().unwrap();
+    assert_eq!(
+        outcomes.len(),
+        samples.len(),
+        "every sample is a learner or no data"
+    );
+    let mut files = Vec::new();
+    for o in outcomes {
+        let key = o["learner"].as_str().unwrap().to_owned();
+        let (name, assessed) = &expected[&key];
+        let excluded = o["exclusions"].as_array().unwrap();
+        assert!(
+            excluded
+                .iter()
+                .all(|e| !e["reason"].as_str().unwrap().is_empty())
+        );
+        if o["outcome"] == "no-data" {
+            assert!(!excluded.is_empty(), "{name}: no data must say why");
+            continue;
+        }
+        let shown = t.rikastin(&["show", &key]).expect(0);
+        let doc = elmo::read(shown.stdout.as_bytes()).unwrap();
+        let written: usize = doc.reports.iter().flat_map(|r| &r.los).map(lois).sum();
+        // Every assessed completion is a result, or is listed with why it was left out.
+        assert!(
+            written + excluded.len() >= *assessed,
+            "{name}: {written} results + {} excluded < {assessed} assessed",
+            excluded.len()
+        );
+        let file = t.path(&format!("{key}.xml"));
+        std::fs::write(&file, &shown.stdout).unwrap();
+        t.rikastin(&["lint", file.to_str().unwrap()]).expect(0);
+        files.push(file);
+    }
+    if rikastin_tests::have_xmllint() {
+        rikastin_tests::validate_elmo(&files)
+            .unwrap_or_else(|e| panic!("XSD validation failed:\n{e}"));
+    }
+}

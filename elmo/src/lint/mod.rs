@@ -329,7 +329,7 @@ impl<'a> Linter<'a> {
         self.identifiers(&issuer.identifiers, path, false);
         if !issuer.identifiers.iter().any(|id| id.kind == "schac") {
             self.push(
-                "E-ISSUER-SCHAC-MISSING",
+                "W-ISSUER-SCHAC-MISSING",
                 path,
                 "`issuer` has no identifier of type `schac` (elmo.md §8 rule 4)",
             );

@@ -148,7 +148,8 @@ fn build(case: &Case, base: &Path, mappings: &Mappings) -> Result<String, String
         &enrichment,
         &now,
         virta.is_some(),
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let errors: Vec<String> = elmo::lint(&assembled.elmo)
         .into_iter()
         .filter(|f| f.severity == elmo::Severity::Error)

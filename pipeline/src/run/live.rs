@@ -200,6 +200,15 @@ impl Job {
                 };
                 match self.build(learner, true) {
                     Ok(p) => pending.push(p),
+                    // Every record excluded on purpose: the learner has nothing to transfer.
+                    Err(failure) if failure.class == Some(super::NO_DATA) => {
+                        summary.failed(failure);
+                        if !self.dry_run {
+                            block_in_place(|| {
+                                self.store.record_attempt(&key, &now, "no-data", None)
+                            })?;
+                        }
+                    }
                     Err(failure) => self.dead_letter(&key, failure, &mut summary)?,
                 }
                 if pending.len() >= BATCH {
@@ -486,6 +495,7 @@ fn target_failure(key: &LearnerKey, source: &str, error: String, class: &'static
         phase: Phase::Fetch,
         error,
         class: Some(class),
+        exclusions: Vec::new(),
         source: Some(source.into()),
     }
 }

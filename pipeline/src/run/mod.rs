@@ -215,7 +215,14 @@ pub struct Failure {
     /// `virta+koski` (the answers of both were in hand), `target` (the target's own row).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// For a learner with no data (class `no-data`): the records kept out, with the reasons.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<Exclusion>,
 }
+
+/// The class of a learner whose sources answered but every record was excluded on purpose
+/// (e.g. pre-primary education only): "no data", with the reasons, not a failure.
+pub const NO_DATA: &str = "no-data";
 
 /// One learner's outcome.
 #[derive(Debug, Serialize)]
@@ -488,6 +495,7 @@ impl Builder<'_> {
             error,
             class: None,
             source: Some(source_names(&learner.sources)),
+            exclusions: Vec::new(),
         };
         let Assembled {
             mut elmo,
@@ -503,7 +511,17 @@ impl Builder<'_> {
             self.now,
             drop_korkeakoulutus,
         )
-        .map_err(|e| fail(Phase::Map, format!("{}: {e}", learner.label)))?;
+        .map_err(|e| match e {
+            AssembleError::NoData { exclusions } => Failure {
+                class: Some(NO_DATA),
+                exclusions,
+                ..fail(
+                    Phase::Map,
+                    format!("{}: no data: every record was excluded", learner.label),
+                )
+            },
+            AssembleError::Map(e) => fail(Phase::Map, format!("{}: {e}", learner.label)),
+        })?;
         elmo.extension = Some(completeness(&learner.sources, elmo.extension.as_ref()));
         let provenance_json = enriched.provenance_json();
         let coverage_json = serde_json::to_string(&enriched.coverage).unwrap_or_default();
@@ -615,6 +633,29 @@ impl Writer<'_> {
 }
 
 impl Summary {
+    /// Takes a learner that did not reach the store: a failure, or (class `no-data`) a learner
+    /// whose records were all excluded on purpose, counted as no data with its reasons.
+    pub(crate) fn failed(&mut self, failure: Failure) {
+        if failure.class != Some(NO_DATA) {
+            return self.failures.push(failure);
+        }
+        self.no_data += 1;
+        for e in &failure.exclusions {
+            *self.excluded.entry(e.reason.clone()).or_insert(0) += 1;
+        }
+        if self.keep_outcomes {
+            self.learner_outcomes.push(LearnerOutcome {
+                learner: failure.learner.unwrap_or_default(),
+                recording: failure.recording,
+                results: 0,
+                outcome: NO_DATA,
+                exclusions: failure.exclusions,
+                quirks: Quirks::new(),
+                warnings: Vec::new(),
+            });
+        }
+    }
+
     /// Counts one learner that was stored (or, in a dry run, would be) with `outcome`.
     fn count(&mut self, learner: LearnerOutcome, outcome: &'static str) {
         match outcome {
@@ -651,6 +692,38 @@ pub struct Assembled {
     pub enriched: crate::enrich::Enriched,
 }
 
+/// Why [`assemble`] gave no document.
+#[derive(Debug)]
+pub enum AssembleError {
+    /// The sources answered, but every record was excluded on purpose: no data, with reasons.
+    NoData {
+        /// The records kept out.
+        exclusions: Vec<Exclusion>,
+    },
+    /// A mapping rule could not be applied.
+    Map(String),
+}
+
+impl std::fmt::Display for AssembleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoData { exclusions } if exclusions.is_empty() => {
+                f.write_str("no source had a result to report for this learner")
+            }
+            Self::NoData { exclusions } => {
+                let mut reasons: Vec<&str> = exclusions.iter().map(|e| e.reason.as_str()).collect();
+                reasons.dedup();
+                write!(
+                    f,
+                    "no data: every record was excluded ({})",
+                    reasons.join("; ")
+                )
+            }
+            Self::Map(e) => f.write_str(e),
+        }
+    }
+}
+
 /// Maps a learner's VIRTA and KOSKI records into one document (a report per issuer, VIRTA's and
 /// KOSKI's side by side), then joins the institutions' data onto it. Pure: the same inputs give
 /// the same document, which `rikastin mappings test` relies on. `drop_korkeakoulutus`: KOSKI's
@@ -662,13 +735,14 @@ pub fn assemble(
     enrichment: &Enrichment,
     now: &DateTime,
     drop_korkeakoulutus: bool,
-) -> Result<Assembled, String> {
+) -> Result<Assembled, AssembleError> {
     let mut doc: Option<Elmo> = None;
     let mut results = 0;
     let mut exclusions = Vec::new();
     let mut quirks = Quirks::new();
     if !virta.is_empty() {
-        let mapped = map_learner(virta, mappings, now).map_err(|e| e.to_string())?;
+        let mapped =
+            map_learner(virta, mappings, now).map_err(|e| AssembleError::Map(e.to_string()))?;
         results += mapped.results;
         exclusions.extend(mapped.exclusions);
         quirks = mapped.quirks;
@@ -676,7 +750,7 @@ pub fn assemble(
     }
     if let Some(oppija) = koski {
         let mapped = map_oppija(oppija, mappings, drop_korkeakoulutus, now)
-            .map_err(|e| format!("KOSKI: {e}"))?;
+            .map_err(|e| AssembleError::Map(format!("KOSKI: {e}")))?;
         results += mapped.results;
         exclusions.extend(mapped.exclusions);
         match &mut doc {
@@ -690,7 +764,7 @@ pub fn assemble(
         }
     }
     let Some(mut elmo) = doc else {
-        return Err("no source had a result to report for this learner".into());
+        return Err(AssembleError::NoData { exclusions });
     };
     let enriched = enrichment.apply(&mut elmo, &mappings.enrichment, &now.date());
     Ok(Assembled {

@@ -149,10 +149,10 @@ impl Job {
                     };
                     match self.build(learner, true) {
                         Ok(p) => pending.push(p),
-                        Err(f) => summary.failures.push(f),
+                        Err(f) => summary.failed(f),
                     }
                 }
-                Err(f) => summary.failures.push(f),
+                Err(f) => summary.failed(f),
             }
             if pending.len() >= BATCH {
                 self.flush(&mut pending, &mut summary)?;
@@ -335,7 +335,7 @@ fn take(
     summary: &mut Summary,
 ) {
     let learners = match read {
-        Read::Failed(f) => return summary.failures.push(f),
+        Read::Failed(f) => return summary.failed(f),
         Read::Learners(learners) => learners,
     };
     if learners.is_empty() {
@@ -356,7 +356,7 @@ fn take(
         }
         match document {
             Ok(p) => pending.push(p),
-            Err(f) => summary.failures.push(f),
+            Err(f) => summary.failed(f),
         }
     }
 }
@@ -419,5 +419,6 @@ fn fetch_failure(recording: &str, error: String) -> Failure {
         error,
         class: None,
         source: None,
+        exclusions: Vec::new(),
     }
 }

@@ -47,11 +47,13 @@ pub struct Henkilo {
     /// Syntymäaika: date of birth.
     #[serde(rename = "syntymäaika", default, deserialize_with = "opt_pvm")]
     pub syntymaaika: Option<Pvm>,
-    /// Etunimet: given names.
+    /// Etunimet: given names; empty when KOSKI sends the person by OID only (issue 18).
+    #[serde(default)]
     pub etunimet: String,
     /// Kutsumanimi: the given name in everyday use.
     pub kutsumanimi: Option<String>,
-    /// Sukunimi: family name.
+    /// Sukunimi: family name; empty when KOSKI sends the person by OID only.
+    #[serde(default)]
     pub sukunimi: String,
     /// Äidinkieli: mother tongue (code set `kieli`).
     #[serde(rename = "äidinkieli")]
@@ -151,6 +153,9 @@ pub struct Suoritus {
     pub koulutusmoduuli: Koulutusmoduuli,
     /// Toimipiste: the branch or unit where it was studied.
     pub toimipiste: Option<Organisaatio>,
+    /// Järjestäjä: the organiser of a language exam (which has no oppilaitos).
+    #[serde(rename = "järjestäjä")]
+    pub jarjestaja: Option<Organisaatio>,
     /// Alkamispäivä: start date.
     #[serde(rename = "alkamispäivä", default, deserialize_with = "opt_pvm")]
     pub alkamispaiva: Option<Pvm>,

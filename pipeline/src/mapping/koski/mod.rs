@@ -98,33 +98,38 @@ pub fn map_oppija(
     let mut exclusions = Vec::new();
     let mut issuers: ByIssuer<'_> = BTreeMap::new();
     for (i, oo) in oppija.opiskeluoikeudet.iter().enumerate() {
-        let oid = oo.oppilaitos.as_ref().map(|o| o.oid.trim()).unwrap_or("");
+        let org = issuing_organisation(oo);
+        let oid = org.as_ref().map(|o| o.oid).unwrap_or("");
         let tyyppi = oo.tyyppi.koodiarvo.as_str();
         let excluded = if drop_korkeakoulutus && tyyppi == "korkeakoulutus" {
             Some(KORKEAKOULUTUS_DROPPED.to_owned())
         } else if let Some(reason) = rules.study_rights.exclude_types.get(tyyppi) {
             Some(reason.clone())
+        } else if !rules.study_rights.types.is_empty() && !rules.study_rights.types.contains(tyyppi)
+        {
+            Some(format!(
+                "unknown type {}: add it to `study_rights` in mappings/koski.yaml",
+                clean(tyyppi)
+            ))
         } else if let Some(reason) = oo
             .viimeisin_tila()
             .and_then(|t| rules.study_rights.exclude_states.get(&t.koodiarvo))
         {
             Some(reason.clone())
-        } else if oid.is_empty() {
-            Some("no oppilaitos: the issuer is not known".to_owned())
         } else {
-            match issuer(oo, maps) {
-                Some(issuer) => {
+            match &org {
+                Some(org) => {
                     issuers
-                        .entry(oid)
-                        .or_insert_with(|| (issuer, Vec::new()))
+                        .entry(org.oid)
+                        .or_insert_with(|| (issuer(org, maps), Vec::new()))
                         .1
                         .push((i, oo));
                     None
                 }
-                None => Some(format!(
-                    "unknown oppilaitos {}: add it to `issuer.oppilaitokset` in mappings/koski.yaml",
-                    clean(oid)
-                )),
+                None => Some(
+                    "no oppilaitos, koulutustoimija or organiser: the issuer is not known"
+                        .to_owned(),
+                ),
             }
         };
         if let Some(reason) = excluded {
@@ -207,48 +212,106 @@ fn study_right_key(oo: &Opiskeluoikeus, index: usize) -> String {
         .unwrap_or_else(|| format!("/opiskeluoikeudet/{index}"))
 }
 
-/// The issuer of a study right's report: the oppilaitos, from `issuer.oppilaitokset` by OID,
-/// else (for higher education) from the institutions table by oppilaitosnumero, which is the
-/// code VIRTA calls Myontaja. `None` when neither knows it.
-fn issuer(oo: &Opiskeluoikeus, maps: &Mappings) -> Option<Issuer> {
-    let rules = &maps.koski.issuer;
-    let oppilaitos = oo.oppilaitos.as_ref()?;
-    let oid = oppilaitos.oid.trim();
-    let numero = oppilaitos
-        .oppilaitosnumero
-        .as_ref()
-        .map(|n| n.koodiarvo.trim())
-        .filter(|n| !n.is_empty());
-    if let Some(known) = rules.oppilaitokset.get(oid) {
-        let mut identifiers = vec![
-            Identifier::new("schac", known.schac.trim()),
-            Identifier::new(&rules.oid_identifier, clean(oid)),
-        ];
-        if let (Some(kind), Some(numero)) = (&rules.oppilaitosnumero_identifier, numero) {
-            identifiers.push(Identifier::new(kind, clean(numero)));
-        }
-        // KOSKI's names first (they are the register's), the table's for missing languages.
-        let mut names: BTreeMap<String, String> = known.names.clone();
-        if let Some(nimi) = &oppilaitos.nimi {
-            names.extend(localized(nimi));
-        }
-        if names.is_empty() {
-            names.insert("en".to_owned(), clean(oid));
-        }
-        return Some(Issuer {
-            country: Some(rules.country.clone()),
-            identifiers,
-            titles: lang_texts(&names, |s| s.to_owned()),
-            url: known.url.trim().to_owned(),
+/// The organisation that issues a study right's results, as the document names it.
+struct IssuingOrganisation<'a> {
+    /// Its OID (`1.2.246.562.10.…`): the report's key.
+    oid: &'a str,
+    /// Oppilaitosnumero, for schools and higher-education institutions.
+    numero: Option<&'a str>,
+    /// Its names, per language, as KOSKI gives them.
+    nimi: Option<&'a LocalizedString>,
+}
+
+/// The issuer of a study right, from the document itself (issue 18): its `oppilaitos`; else its
+/// `koulutustoimija` (the provider above the school); else, for a language exam, which has
+/// neither, the organiser (`järjestäjä`) or the unit (`toimipiste`) of its first completion
+/// (for the national exams, Opetushallitus). `None` when the document names no organisation.
+fn issuing_organisation(oo: &Opiskeluoikeus) -> Option<IssuingOrganisation<'_>> {
+    fn numero(k: &Option<rikastin_sources::koski::Koodiviite>) -> Option<&str> {
+        k.as_ref()
+            .map(|n| n.koodiarvo.trim())
+            .filter(|n| !n.is_empty())
+    }
+    if let Some(o) = oo.oppilaitos.as_ref().filter(|o| !o.oid.trim().is_empty()) {
+        return Some(IssuingOrganisation {
+            oid: o.oid.trim(),
+            numero: numero(&o.oppilaitosnumero),
+            nimi: o.nimi.as_ref(),
         });
     }
-    let numero = numero?;
-    let inst = maps.institutions.get(numero)?;
-    let mut issuer = super::virta::issuer(numero, inst);
-    issuer
-        .identifiers
-        .push(Identifier::new(&rules.oid_identifier, clean(oid)));
-    Some(issuer)
+    if let Some(t) = oo
+        .koulutustoimija
+        .as_ref()
+        .filter(|t| !t.oid.trim().is_empty())
+    {
+        return Some(IssuingOrganisation {
+            oid: t.oid.trim(),
+            numero: None,
+            nimi: t.nimi.as_ref(),
+        });
+    }
+    oo.suoritukset.iter().find_map(|s| {
+        let org = s.jarjestaja.as_ref().or(s.toimipiste.as_ref())?;
+        let oid = org
+            .oid
+            .as_deref()
+            .map(str::trim)
+            .filter(|o| !o.is_empty())?;
+        Some(IssuingOrganisation {
+            oid,
+            numero: numero(&org.oppilaitosnumero),
+            nimi: org.nimi.as_ref(),
+        })
+    })
+}
+
+/// The ELMO issuer of an organisation: its OID and oppilaitosnumero as identifiers, its names
+/// in every language KOSKI gives. `issuer.oppilaitokset` overrides by OID (SCHAC code, web site,
+/// names for missing languages), and a higher-education institution is completed from
+/// institutions.yaml by its oppilaitosnumero (VIRTA's Myontaja). Without either, the issuer has
+/// no SCHAC code (lint warning) and its `url` is its page in Opintopolku, which every
+/// organisation with an OID has.
+fn issuer(org: &IssuingOrganisation<'_>, maps: &Mappings) -> Issuer {
+    let rules = &maps.koski.issuer;
+    let oid = clean(org.oid);
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let known = rules.oppilaitokset.get(org.oid);
+    if let Some(known) = known {
+        names.extend(known.names.clone());
+    }
+    if let Some(nimi) = org.nimi {
+        names.extend(localized(nimi));
+    }
+    if let Some(numero) = org.numero
+        && known.is_none()
+        && let Some(inst) = maps.institutions.get(numero)
+    {
+        let mut issuer = super::virta::issuer(numero, inst);
+        issuer
+            .identifiers
+            .push(Identifier::new(&rules.oid_identifier, &oid));
+        return issuer;
+    }
+    if names.is_empty() {
+        names.insert("en".to_owned(), format!("Organisation {oid}"));
+    }
+    let mut identifiers = Vec::with_capacity(3);
+    if let Some(known) = known {
+        identifiers.push(Identifier::new("schac", known.schac.trim()));
+    }
+    identifiers.push(Identifier::new(&rules.oid_identifier, &oid));
+    if let (Some(kind), Some(numero)) = (&rules.oppilaitosnumero_identifier, org.numero) {
+        identifiers.push(Identifier::new(kind, clean(numero)));
+    }
+    Issuer {
+        country: Some(rules.country.clone()),
+        identifiers,
+        titles: lang_texts(&names, |s| s.to_owned()),
+        url: match known {
+            Some(known) => known.url.trim().to_owned(),
+            None => rules.url.replace("{oid}", &oid),
+        },
+    }
 }
 
 fn learner(henkilo: &Henkilo, rules: &KoskiRules) -> Learner {

@@ -50,6 +50,10 @@ pub struct KoskiRules {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StudyRightRules {
+    /// Every opiskeluoikeudentyyppi that is mapped (koski.md §4.4); a type neither here nor in
+    /// `exclude_types` is excluded as unknown, and the learner's other study rights still go in.
+    #[serde(default)]
+    pub types: std::collections::BTreeSet<String>,
     /// Opiskeluoikeus type (`opiskeluoikeudentyyppi`) -> reason to keep it out.
     #[serde(default)]
     pub exclude_types: BTreeMap<String, String>,
@@ -153,7 +157,11 @@ pub struct IssuerRule {
     /// Identifier type for the 5-digit oppilaitosnumero; absent = not written.
     #[serde(default)]
     pub oppilaitosnumero_identifier: Option<String>,
-    /// Institutions by oppilaitos OID: SCHAC code, web site, names.
+    /// The `url` of an organisation not in `oppilaitokset`; `{oid}` is its OID.
+    pub url: String,
+    /// Overrides by organisation OID: SCHAC code, web site, names for missing languages. Not an
+    /// allow-list: every organisation a document names is an issuer.
+    #[serde(default)]
     pub oppilaitokset: BTreeMap<String, KoskiInstitution>,
 }
 

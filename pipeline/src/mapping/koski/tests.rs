@@ -463,7 +463,7 @@ fn korkeakoulutus_is_kept_without_virta_with_the_institutions_table_as_issuer() 
 }
 
 #[test]
-fn an_unknown_oppilaitos_keeps_the_study_right_out_with_a_reason() {
+fn any_school_is_an_issuer_from_the_document_itself() {
     let mut unit = s("ammatillisentutkinnonosa", "100431");
     unit.grade = Some(("3", "arviointiasteikkoammatillinent1k3", Some(true)));
     // Neither its OID nor its oppilaitosnumero is in a table.
@@ -474,15 +474,92 @@ fn an_unknown_oppilaitos_keeps_the_study_right_out_with_a_reason() {
     )])
     .replace("\"01901\"", "\"99999\"");
     let mapped = map(&json);
-    assert!(mapped.reports.is_empty());
+    assert!(mapped.exclusions.is_empty(), "{:?}", mapped.exclusions);
+    let issuer = &mapped.reports[0].issuer;
+    let ids: Vec<(&str, &str)> = issuer
+        .identifiers
+        .iter()
+        .map(|i| (i.kind.as_str(), i.value.as_str()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("opintopolku-oid", "1.2.246.562.10.99999999999"),
+            ("oppilaitosnumero", "99999")
+        ]
+    );
+    assert_eq!(
+        issuer.url,
+        "https://opintopolku.fi/konfo/fi/oppilaitos/1.2.246.562.10.99999999999"
+    );
+    assert!(!issuer.titles.is_empty());
+    let codes: Vec<&str> = elmo::lint(&document(&mapped))
+        .into_iter()
+        .map(|f| f.code)
+        .collect();
+    assert!(codes.contains(&"W-ISSUER-SCHAC-MISSING"), "{codes:?}");
+    check_document(&mapped, "any school");
+}
+
+#[test]
+fn an_unknown_study_right_type_is_excluded_and_the_rest_still_go_in() {
+    let mut unit = s("ammatillisentutkinnonosa", "100431");
+    unit.grade = Some(("3", "arviointiasteikkoammatillinent1k3", Some(true)));
+    let json = learner(&[
+        right(
+            "ammatillinenkoulutus",
+            "1.2.246.562.10.52251087186",
+            &[unit.json()],
+        ),
+        right(
+            "uusikoulutusmuoto",
+            "1.2.246.562.10.52251087186",
+            &[unit.json()],
+        ),
+    ]);
+    let mapped = map(&json);
+    assert_eq!(mapped.reports.len(), 1);
+    assert_eq!(mapped.exclusions.len(), 1);
     assert!(
         mapped.exclusions[0]
             .reason
-            .contains("unknown oppilaitos 1.2.246.562.10.99999999999")
-            && mapped.exclusions[0].reason.contains("mappings/koski.yaml"),
+            .starts_with("unknown type uusikoulutusmuoto"),
         "{:?}",
         mapped.exclusions
     );
+}
+
+#[test]
+fn every_study_right_type_of_koski_md_is_handled_on_purpose() {
+    let rules = &mappings().koski.study_rights;
+    for t in [
+        "ammatillinenkoulutus",
+        "korkeakoulutus",
+        "lukiokoulutus",
+        "ylioppilastutkinto",
+        "perusopetus",
+        "aikuistenperusopetus",
+        "esiopetus",
+        "perusopetuksenlisaopetus",
+        "perusopetukseenvalmistavaopetus",
+        "luva",
+        "tuva",
+        "ibtutkinto",
+        "diatutkinto",
+        "ebtutkinto",
+        "internationalschool",
+        "europeanschoolofhelsinki",
+        "vapaansivistystyonkoulutus",
+        "muukuinsaanneltykoulutus",
+        "taiteenperusopetus",
+        "kielitutkinto",
+        "ahvenanmaanperusopetus",
+    ] {
+        assert!(
+            rules.types.contains(t) != rules.exclude_types.contains_key(t),
+            "{t}: mapped or excluded, not both or neither"
+        );
+    }
 }
 
 #[test]
@@ -884,4 +961,39 @@ fn html_in_koski_texts_is_made_plain() {
     );
     assert_eq!(strip_tags("a < b, c<d> e"), "a < b, c e");
     assert_eq!(strip_tags("x <br/> y <3"), "x \n y <3");
+}
+
+#[test]
+fn a_person_known_by_oid_only_is_accepted_with_empty_names() {
+    let mut unit = s("ammatillisentutkinnonosa", "100431");
+    unit.grade = Some(("3", "arviointiasteikkoammatillinent1k3", Some(true)));
+    let json = learner(&[right(
+        "ammatillinenkoulutus",
+        "1.2.246.562.10.52251087186",
+        &[unit.json()],
+    )]);
+    let start = json.find("\"henkilö\"").unwrap();
+    let end = start + json[start..].find('}').unwrap() + 1;
+    let json = format!(
+        "{}\"henkilö\": {{\"oid\": \"1.2.246.562.24.00000000001\"}}{}",
+        &json[..start],
+        &json[end..]
+    );
+    let mapped = map(&json);
+    assert_eq!(
+        (
+            mapped.learner.given_names.as_str(),
+            mapped.learner.family_name.as_str()
+        ),
+        ("", "")
+    );
+    assert_eq!(
+        mapped.learner.identifiers[0].value,
+        "1.2.246.562.24.00000000001"
+    );
+    let codes: Vec<&str> = elmo::lint(&document(&mapped))
+        .into_iter()
+        .map(|f| f.code)
+        .collect();
+    assert!(codes.contains(&"W-LEARNER-NAME-EMPTY"), "{codes:?}");
 }
