@@ -381,6 +381,11 @@ struct RunArgs {
     /// Run even when the plan changes more than --max-changes snapshots.
     #[arg(long, requires = "max_changes")]
     confirm_changes: bool,
+    /// Believe a source that now answers "no records" for a learner whose snapshot has results
+    /// from it, and replace the snapshot. Without it such a learner keeps its snapshot, marked
+    /// stale, and is dead-lettered (docs/operations.md, never degrade). Runs over HTTP only.
+    #[arg(long)]
+    accept_empty: bool,
     /// How many failed learners the run tolerates before it exits 1: a count (`10`) or a share
     /// of the learners it tried (`0.5%`). Failed learners are in the summary and the dead
     /// letters either way.
@@ -795,6 +800,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
             shard,
             resumed: resumed.clone(),
             dry_run: true,
+            accept_empty: args.accept_empty,
         };
         let planned = execute(job, &config, &secret)?;
         if let Some(why) = &planned.stopped {
@@ -823,6 +829,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         shard,
         resumed,
         dry_run: false,
+        accept_empty: args.accept_empty,
     };
     rikastin::events::run_started(&job, live);
     let summary = execute(job, &config, &secret)?;
@@ -900,6 +907,7 @@ fn plan(
         shard,
         resumed: None,
         dry_run: true,
+        accept_empty: false,
     };
     let summary = execute(job, &config, &secret)?;
     if let Some(path) = json {

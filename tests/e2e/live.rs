@@ -516,6 +516,100 @@ fn a_learner_whose_source_failed_keeps_the_previous_snapshot_marked_stale() {
     assert_eq!(stale, None);
 }
 
+/// VIRTA now answers "nobody found" for a learner whose snapshot has VIRTA results: not believed
+/// (issue 19, invariant 1). The snapshot stays byte for byte, marked stale, and the learner is a
+/// dead letter, until an operator runs with --accept-empty.
+#[test]
+fn an_empty_answer_for_a_learner_with_results_does_not_replace_the_snapshot() {
+    let mut live = Live::start(standin_over(&embedded_virta(), None), &BRISK, false);
+    live.add_targets(&repo().join("data/targets.csv"));
+    live.run(0);
+    let snapshot = |live: &Live| -> (Vec<u8>, Option<String>) {
+        live.cache()
+            .query_row(
+                "SELECT elmo_gz, stale_since FROM snapshot WHERE learner_key = ?1",
+                [HELSINKI],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    let (before, _) = snapshot(&live);
+    // The same recordings without this learner's: VIRTA knows nobody by that identity.
+    let without = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(embedded_virta()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_stem().is_some_and(|s| s != HELSINKI) {
+            std::fs::copy(&path, without.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    live.restart(standin_over(without.path(), None));
+    let (run, report) = live.run(1);
+    let (after, stale) = snapshot(&live);
+    assert_eq!(after, before, "the snapshot must stay byte for byte");
+    assert!(stale.is_some());
+    let failure = &report["failures"][0];
+    assert_eq!(failure["class"], "emptied", "{}", run.stdout);
+    assert!(
+        failure["error"]
+            .as_str()
+            .unwrap()
+            .contains("--accept-empty")
+    );
+    let letters: i64 = live
+        .cache()
+        .query_row(
+            "SELECT COUNT(*) FROM dead_letter WHERE learner_key = ?1",
+            [HELSINKI],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(letters, 1);
+    // The operator believes it: the learner is "no data" now, not a failure.
+    let report_path = live.path("accepted.json");
+    live.rikastin(&[
+        "run",
+        "--accept-empty",
+        "--report-json",
+        report_path.to_str().unwrap(),
+    ])
+    .expect(0);
+    let accepted: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    assert_eq!(accepted["no_data"], 1);
+    assert_eq!(accepted["failures"].as_array().unwrap().len(), 0);
+}
+
+/// KOSKI fails for a learner known only to KOSKI: a failure with a dead letter, never "no data"
+/// with the learner counted as refreshed (issue 19).
+#[test]
+fn a_koski_failure_for_a_koski_only_learner_is_a_failure_not_no_data() {
+    let oid = "1.2.246.562.24.76819478047";
+    let koski = repo().join("data/recorded/koski/oppija");
+    let nobody = tempfile::tempdir().unwrap();
+    let live = Live::start(
+        standin_over(nobody.path(), Some(&koski)).identity_fault(IdentityFault::always(
+            Service::Koski,
+            oid,
+            Fault::Unavailable,
+        )),
+        &BRISK,
+        true,
+    );
+    live.add_targets(&repo().join("data/targets.csv"));
+    // Nothing stored and every failure a source out of retries: exit 6, "source unavailable".
+    let (run, report) = live.run(6);
+    let failures = report["failures"].as_array().unwrap();
+    assert!(
+        failures.iter().any(|f| f["source"] == "koski"),
+        "{}",
+        run.stdout
+    );
+    assert_ne!(
+        report["fetched"]["koski"], report["targets"],
+        "a failed call is no answer"
+    );
+}
+
 /// KOSKI down for a learner who has no snapshot yet: the snapshot is built from VIRTA's answer
 /// and says it is partial, in the cache and in the document; the learner stays a dead letter,
 /// due again, until KOSKI answers and a full document replaces it.

@@ -156,8 +156,31 @@ impl Job {
                         continue;
                     }
                 };
-                for s in &answers.sources {
+                for s in answers.sources.iter().filter(|s| s.complete) {
                     *summary.fetched.entry(s.source.clone()).or_insert(0) += 1;
+                }
+                // A KOSKI failure for a learner VIRTA has nothing on is a failure, not "no data".
+                if let (true, None, Some(e)) = (
+                    answers.opiskelijat.is_empty(),
+                    &answers.oppija,
+                    &answers.partial,
+                ) {
+                    let failure = target_failure(&key, e.service(), e.to_string(), e.class());
+                    self.dead_letter(&key, failure, &mut summary)?;
+                    continue;
+                }
+                // Invariant 1: "no records" from a source whose results the snapshot has is not
+                // believed without --accept-empty (docs/operations.md).
+                if !self.accept_empty
+                    && let Some(source) = block_in_place(|| self.emptied(&key, &answers))?
+                {
+                    let error = format!(
+                        "{source} answered no records for a learner whose snapshot has {source} results; \
+                         the snapshot is kept (run with --accept-empty to believe the answer)"
+                    );
+                    let failure = target_failure(&key, source, error, "emptied");
+                    self.dead_letter(&key, failure, &mut summary)?;
+                    continue;
                 }
                 if answers.opiskelijat.is_empty() && answers.oppija.is_none() {
                     summary.no_data += 1;
@@ -220,6 +243,58 @@ impl Job {
         summary.fetch_ms = super::Percentiles::of(&mut fetch_ms);
         block_in_place(|| self.finish(&mut summary))?;
         Ok(summary)
+    }
+
+    /// The source that answered "no records" although the stored snapshot has results from it:
+    /// VIRTA's are LOIs with a VIRTA attainment key, KOSKI's the reports of an issuer VIRTA does
+    /// not know. Reads the stored document only when a source answered empty.
+    fn emptied(
+        &self,
+        key: &LearnerKey,
+        answers: &Answers,
+    ) -> Result<Option<&'static str>, rikastin_sinks::Error> {
+        let koski_asked = answers
+            .sources
+            .iter()
+            .any(|s| s.source == "koski" && s.complete);
+        let (virta_empty, koski_empty) = (
+            answers.opiskelijat.is_empty(),
+            koski_asked && answers.oppija.is_none(),
+        );
+        if !virta_empty && !koski_empty {
+            return Ok(None);
+        }
+        let Some(stored) = self.store.get_snapshot(key)? else {
+            return Ok(None);
+        };
+        let Ok(doc) = elmo::read(&stored.elmo_xml) else {
+            return Ok(None);
+        };
+        let virta_report = |r: &elmo::Report| {
+            r.issuer
+                .identifiers
+                .iter()
+                .any(|i| i.kind == "virta-myontaja")
+                && r.los.iter().any(|l| {
+                    l.specifies
+                        .instance
+                        .identifiers
+                        .iter()
+                        .any(|i| i.kind == crate::mapping::virta::ATTAINMENT_ID_TYPE)
+                })
+        };
+        let had_virta = doc.reports.iter().any(virta_report);
+        let had_koski = doc
+            .reports
+            .iter()
+            .any(|r| !virta_report(r) && !r.los.is_empty());
+        Ok(if virta_empty && had_virta {
+            Some("virta")
+        } else if koski_empty && had_koski {
+            Some("koski")
+        } else {
+            None
+        })
     }
 
     /// Writes the batch; the store checks each learner's target off in the same transaction.

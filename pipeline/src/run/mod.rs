@@ -67,6 +67,9 @@ pub struct Job {
     /// Plan only (`rikastin plan`, `run --dry-run`): build every document and compare it with
     /// the stored one, but write nothing to the cache: no snapshot, run, attempt or dead letter.
     pub dry_run: bool,
+    /// `--accept-empty`: believe a source that answers "no records" for a learner whose
+    /// snapshot has results from it. Off, such a learner keeps its snapshot (invariant 1).
+    pub accept_empty: bool,
 }
 
 /// Shard `index` of `count` (`--shard i/n`, 0-based as Kubernetes' completion index): the
