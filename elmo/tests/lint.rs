@@ -386,3 +386,13 @@ fn every_code_is_documented_in_lint_md_and_tested() {
         "codes in src/lint/mod.rs vs codes with a test"
     );
 }
+
+#[test]
+fn a_credit_above_999_is_refused() {
+    let mut doc = rich();
+    course(&mut doc).specifies.instance.credits[0].value =
+        Some(dec("12345678901234567890123456789012345"));
+    assert_eq!(codes(&doc), BTreeSet::from(["E-DECIMAL"]));
+    course(&mut doc).specifies.instance.credits[0].value = Some(dec("999"));
+    assert!(codes(&doc).is_empty());
+}

@@ -857,6 +857,10 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(6));
     }
+    // A scheduled run with nothing due did its job: a quiet night is not a failure.
+    if live && summary.targets == 0 {
+        return Ok(ExitCode::SUCCESS);
+    }
     if summary.learners == 0 && !args.allow_empty {
         eprintln!(
             "rikastin: the run produced no snapshot (DESIGN.md invariant 4); pass --allow-empty if that is expected"
@@ -1136,6 +1140,9 @@ fn print_summary(s: &Summary, config: &Config) {
             out,
             "  resumed          {n:>7}   (committed before the interruption, not asked again)"
         );
+    }
+    if matches!(config.virta, Transport::Http { .. }) && s.targets == 0 && s.stopped.is_none() {
+        let _ = writeln!(out, "  nothing due      (no target needed a refresh)");
     }
     if s.targets > 0 || s.stopped.is_some() {
         let fetched: Vec<String> = s.fetched.iter().map(|(k, n)| format!("{k} {n}")).collect();

@@ -579,6 +579,16 @@ fn an_empty_answer_for_a_learner_with_results_does_not_replace_the_snapshot() {
     assert_eq!(accepted["failures"].as_array().unwrap().len(), 0);
 }
 
+/// A scheduled run with nothing due exits 0 and says so (issue 19): the systemd unit must not
+/// report a failure every quiet night.
+#[test]
+fn a_run_with_nothing_due_exits_0_and_says_nothing_due() {
+    let live = Live::start(standin_over(&embedded_virta(), None), &BRISK, false);
+    // No targets at all: nothing is due.
+    let run = live.rikastin(&["run"]).expect(0);
+    assert!(run.stdout.contains("nothing due"), "{}", run.stdout);
+}
+
 /// KOSKI fails for a learner known only to KOSKI: a failure with a dead letter, never "no data"
 /// with the learner counted as refreshed (issue 19).
 #[test]

@@ -596,6 +596,14 @@ impl<'a> Linter<'a> {
                     cpath.child("value"),
                     "credit values cannot be negative",
                 );
+            } else if c.value.as_ref().is_some_and(|v| v.to_f64() > 999.0) {
+                // No result is worth a thousand credits; such a value is a fault in the source
+                // (and 35 digits are more than XSD processors must accept as xs:decimal).
+                self.push(
+                    "E-DECIMAL",
+                    cpath.child("value"),
+                    "a credit value above 999 is no credit",
+                );
             }
         }
         for (i, level) in loi.levels.iter().enumerate() {

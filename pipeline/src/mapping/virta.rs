@@ -55,6 +55,16 @@ pub fn count(quirks: &mut Quirks, kind: &str) {
     *quirks.entry(kind.to_owned()).or_insert(0) += 1;
 }
 
+/// The most credits one result can carry (a doctorate is 240 op): a larger value, or a
+/// negative one, is a fault in the source and is not written (issue 19).
+pub const MAX_CREDITS: f64 = 999.0;
+
+/// Whether `value` is a credit value Rikastin writes: finite, not negative, at most
+/// [`MAX_CREDITS`].
+pub fn credit_in_range(value: f64) -> bool {
+    value.is_finite() && (0.0..=MAX_CREDITS).contains(&value)
+}
+
 /// ELMO credit scheme for old Finnish study weeks (opintoviikko), kept beside the ECTS derived
 /// from them.
 pub const STUDY_WEEK_SCHEME: &str = "fi-opintoviikko";
@@ -592,6 +602,16 @@ impl<'a> ReportBuilder<'_, 'a> {
             count(self.quirks, "no-laajuus");
             return Ok(Vec::new());
         };
+        let in_range = |d: &rikastin_sources::virta::Decimal| credit_in_range(d.to_f64());
+        if laajuus
+            .opintopiste
+            .as_ref()
+            .or(laajuus.opintoviikko.as_ref())
+            .is_some_and(|d| !in_range(d))
+        {
+            count(self.quirks, "credit-out-of-range");
+            return Ok(Vec::new());
+        }
         match (&laajuus.opintopiste, &laajuus.opintoviikko) {
             (Some(op), _) => Ok(vec![credit(
                 scheme,
@@ -620,7 +640,7 @@ impl<'a> ReportBuilder<'_, 'a> {
 
     /// A degree's own extent where its parts carry the credits: in its own scheme, never ECTS.
     fn degree_extent(&mut self, rec: &Opintosuoritus) -> Result<Vec<Credit>, MapError> {
-        let Some(op) = rec.opintopiste() else {
+        let Some(op) = rec.opintopiste().filter(|op| credit_in_range(op.to_f64())) else {
             return Ok(Vec::new());
         };
         count(self.quirks, "degree-extent-kept-apart");

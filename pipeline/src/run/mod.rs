@@ -756,6 +756,9 @@ pub fn assemble(
             .map_err(|e| AssembleError::Map(format!("KOSKI: {e}")))?;
         results += mapped.results;
         exclusions.extend(mapped.exclusions);
+        for (kind, n) in mapped.quirks {
+            *quirks.entry(kind).or_insert(0) += n;
+        }
         match &mut doc {
             Some(elmo) => elmo.reports.extend(mapped.reports),
             None if !mapped.reports.is_empty() => {

@@ -53,6 +53,8 @@ pub struct MappedKoski {
     pub results: usize,
     /// Study rights and completions kept out, with the reason.
     pub exclusions: Vec<Exclusion>,
+    /// Source values read by a documented rule, by rule name (e.g. `credit-out-of-range`).
+    pub quirks: super::virta::Quirks,
 }
 
 /// Why a learner's KOSKI records could not be mapped at all.
@@ -143,6 +145,7 @@ pub fn map_oppija(
     }
 
     let mut results = 0;
+    let mut quirks = super::virta::Quirks::new();
     let mut reports = Vec::with_capacity(issuers.len());
     for (oid, (issuer, mut rights)) in issuers {
         // KOSKI's order of study rights is not a promise; sorting keeps the bytes stable.
@@ -159,6 +162,7 @@ pub fn map_oppija(
             schemes: BTreeMap::new(),
             local_ids: HashMap::new(),
             results: 0,
+            quirks: &mut quirks,
         };
         let mut plans = Vec::new();
         for (i, oo) in &rights {
@@ -197,6 +201,7 @@ pub fn map_oppija(
         reports,
         results,
         exclusions,
+        quirks,
     })
 }
 
@@ -363,7 +368,8 @@ struct Context<'a> {
     ancestor_date: Option<Date>,
 }
 
-struct ReportBuilder<'m> {
+struct ReportBuilder<'m, 'q> {
+    quirks: &'q mut super::virta::Quirks,
     rules: &'m KoskiRules,
     oppilaitos: &'m str,
     schemes: BTreeMap<String, GradingScheme>,
@@ -373,7 +379,7 @@ struct ReportBuilder<'m> {
     results: usize,
 }
 
-impl<'a, 'm> ReportBuilder<'m> {
+impl<'a, 'm> ReportBuilder<'m, '_> {
     /// Decides a completion's fate by the first matching rule, and its parts' recursively.
     fn plan(
         &self,
@@ -567,7 +573,7 @@ impl<'a, 'm> ReportBuilder<'m> {
 
     /// The completion's own laajuus as (rule, value), when its unit earns credit.
     fn credit_of(
-        &self,
+        &mut self,
         node: &Node<'_>,
     ) -> Result<Option<(&'m CreditUnitRule, elmo::Decimal)>, MapError> {
         let Some(laajuus) = &node.suoritus.koulutusmoduuli.laajuus else {
@@ -582,13 +588,13 @@ impl<'a, 'm> ReportBuilder<'m> {
         }
         let text = laajuus.arvo_text();
         match text.parse::<elmo::Decimal>() {
-            Ok(value) if laajuus.arvo.is_finite() && laajuus.arvo > 0.0 => Ok(Some((rule, value))),
-            _ => Err(MapError::Value {
-                oppilaitos: clean(self.oppilaitos),
-                path: node.path.clone(),
-                field: "koulutusmoduuli.laajuus.arvo",
-                message: format!("expected a positive amount, found {}", clean(&text)),
-            }),
+            Ok(value) if super::virta::credit_in_range(laajuus.arvo) => Ok(Some((rule, value))),
+            // Issue 19: a negative, infinite or absurd extent (1e300) gives no credit, counted,
+            // rather than a number the XSD refuses or the loss of the learner.
+            _ => {
+                super::virta::count(self.quirks, "credit-out-of-range");
+                Ok(None)
+            }
         }
     }
 

@@ -742,21 +742,21 @@ fn a_completion_no_rule_matches_stops_the_learner_with_its_path() {
 }
 
 #[test]
-fn a_negative_laajuus_is_an_error_naming_the_field() {
-    let mut unit = s("ammatillisentutkinnonosa", "100431");
-    unit.laajuus = Some((-5.0, "6"));
-    let oppija = parse_inline(&learner(&[right(
-        "ammatillinenkoulutus",
-        STADI,
-        &[unit.json()],
-    )]));
-    let err = map_oppija(&oppija, &mappings(), true, &now()).unwrap_err();
-    let text = err.to_string();
-    assert!(text.contains("/opiskeluoikeudet/0/suoritukset/0"), "{text}");
-    assert!(
-        text.contains("koulutusmoduuli.laajuus.arvo: expected a positive amount, found -5"),
-        "{text}"
-    );
+fn a_laajuus_out_of_range_gives_no_credit_and_is_counted() {
+    for arvo in [-5.0, 1e300, 1000.0] {
+        let mut unit = s("ammatillisentutkinnonosa", "100431");
+        unit.laajuus = Some((arvo, "6"));
+        unit.grade = Some(("3", "arviointiasteikkoammatillinent1k3", Some(true)));
+        let mapped = map(&learner(&[right(
+            "ammatillinenkoulutus",
+            STADI,
+            &[unit.json()],
+        )]));
+        let los = find(&mapped.reports[0].los, "100431");
+        assert!(los.specifies.instance.credits.is_empty(), "{arvo}");
+        assert_eq!(mapped.quirks.get("credit-out-of-range"), Some(&1), "{arvo}");
+        check_document(&mapped, "out of range");
+    }
 }
 
 #[test]

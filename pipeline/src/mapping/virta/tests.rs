@@ -760,3 +760,33 @@ fn every_learner_oid_is_kept() {
         ["1.2.246.562.24.10000000001", "1.2.246.562.24.10000000002"]
     );
 }
+
+#[test]
+fn credits_out_of_range_are_not_written_and_are_counted() {
+    let huge = "<Laajuus><Opintopiste>12345678901234567890123456789012345</Opintopiste></Laajuus>";
+    let m = map(&learner_doc(&[(
+        "s1",
+        suoritukset(&[
+            rec("A", "01901", &course("2021-10-22", huge)),
+            rec(
+                "B",
+                "01901",
+                &course(
+                    "2021-10-22",
+                    "<Laajuus><Opintopiste>1000</Opintopiste></Laajuus>",
+                ),
+            ),
+            rec("C", "01901", &course("2021-10-22", OP5)),
+        ]),
+    )]));
+    assert_eq!(m.results, 3);
+    for id in ["A", "B"] {
+        let los = every_los(&m)
+            .into_iter()
+            .find(|l| attainment_id(l) == id)
+            .unwrap();
+        assert!(los.specifies.instance.credits.is_empty(), "{id}");
+    }
+    assert_eq!(m.quirks.get("credit-out-of-range"), Some(&2));
+    assert!(elmo::lint(&m.elmo).iter().all(|f| f.code != "E-DECIMAL"));
+}
