@@ -56,6 +56,7 @@ pub use model::{
     ResultCategory, ResultDistribution, SectionContent, ShortenedGrading, Specifies, Status, Text,
 };
 pub use reader::read;
+pub use redact::redact;
 pub use scalar::{Date, DateTime, Decimal, TimeZone};
 pub use select::{UnknownIds, select};
 pub use writer::{write, write_to};

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 const HETU_LEN: usize = 11;
 
 /// Replaces every substring shaped like a henkilötunnus with `***`.
-pub(crate) fn redact(text: &str) -> Cow<'_, str> {
+pub fn redact(text: &str) -> Cow<'_, str> {
     let chars: Vec<char> = text.chars().collect();
     if chars.len() < HETU_LEN || !(0..=chars.len() - HETU_LEN).any(|i| is_hetu(&chars[i..])) {
         return Cow::Borrowed(text);

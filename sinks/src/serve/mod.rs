@@ -310,10 +310,12 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// The detail is redacted: a 400 may quote what the request sent, which can be an identity
+    /// code (issue 19), and DESIGN.md invariant 5 allows none in any error body.
     fn new(status: StatusCode, detail: impl Into<String>) -> Problem {
         Problem {
             status,
-            detail: detail.into(),
+            detail: elmo::redact(&detail.into()).into_owned(),
         }
     }
     fn bad_request(detail: impl Into<String>) -> Problem {
@@ -358,6 +360,32 @@ async fn metrics(State(server): State<Arc<Server>>) -> Response {
     response
 }
 
+/// The request path as logged: percent-decoded where that spells a character, then with every
+/// identity-code look-alike replaced by `***`.
+fn redact_path(path: &str) -> String {
+    let mut decoded = Vec::with_capacity(path.len());
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                decoded.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    elmo::redact(&String::from_utf8_lossy(&decoded)).into_owned()
+}
+
 /// One line per request: who (token name), what, how it ended and how long it took. The path
 /// holds only learner keys; bodies and query values other than ids are never logged. The same
 /// request is counted for `/metrics` by its route's template, never by its path.
@@ -368,7 +396,9 @@ async fn access_log(
 ) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    // A caller may put an identity code where a learner key belongs, percent-encoded or not:
+    // the log keeps neither (issue 19, DESIGN.md invariant 5).
+    let path = redact_path(request.uri().path());
     let route = request
         .extensions()
         .get::<MatchedPath>()

@@ -434,3 +434,29 @@ async fn a_signed_body_is_sent_again_for_the_same_etag_and_signed_anew_for_new_c
     let (_, metrics) = send(&s.router, "GET", "/metrics", None).await;
     assert_eq!(counts(&metrics), ["3", "1", "3", "3", "3"], "{metrics}");
 }
+
+#[test]
+fn no_identity_code_reaches_the_access_log_or_an_error_body() {
+    // As sent, percent-encoded, and with a 2023-reform century letter.
+    for path in [
+        "/v1/learners/131052-308T/elmo",
+        "/v1/learners/131052%2D308T/elmo",
+        "/v1/learners/010105A123B/elmo",
+    ] {
+        let logged = redact_path(path);
+        assert!(
+            logged.contains("***") && !logged.contains("308T") && !logged.contains("123B"),
+            "{logged}"
+        );
+    }
+    assert_eq!(
+        redact_path("/v1/learners/fc1664ab/elmo"),
+        "/v1/learners/fc1664ab/elmo"
+    );
+    let problem = Problem::bad_request("no result with the id 131052-308T");
+    assert!(
+        !problem.detail.contains("131052-308T"),
+        "{}",
+        problem.detail
+    );
+}
