@@ -100,10 +100,14 @@ impl YamlFile {
         serde_path_to_error::deserialize(de).map_err(|err| {
             let yaml_path = err.path().to_string();
             let inner = err.into_inner();
-            let (line, column) = inner
+            let (mut line, mut column) = inner
                 .location()
                 .map(|l| (l.line(), l.column()))
                 .unwrap_or((0, 0));
+            // A repeated key is reported at the map; point at the repetition instead.
+            if let Some(at) = self.repeated_key_line(&inner.to_string()) {
+                (line, column) = (at, 0);
+            }
             ConfigError::Syntax {
                 file: self.path.clone(),
                 line,
@@ -123,6 +127,23 @@ impl YamlFile {
             yaml_path: yaml_path.to_owned(),
             message,
         }
+    }
+
+    /// For a [`unique_keys`] error, the 1-based line of the key's second occurrence.
+    fn repeated_key_line(&self, message: &str) -> Option<usize> {
+        let key = message.split("duplicate key `").nth(1)?.split('`').next()?;
+        let is_key = |l: &str| {
+            let t = l.trim_start();
+            t.starts_with(&format!("{key}:"))
+                || t.starts_with(&format!("\"{key}\":"))
+                || t.starts_with(&format!("'{key}':"))
+        };
+        self.text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| is_key(l))
+            .nth(1)
+            .map(|(i, _)| i + 1)
     }
 
     fn line_of(&self, key: &str) -> usize {
@@ -204,4 +225,45 @@ mod tests {
             "mappings/x.yaml:3 (at `credit.place`): expected leaves or roots"
         );
     }
+}
+
+/// `#[serde(deserialize_with = "unique_keys")]` for a map whose keys must not repeat: YAML lets
+/// a later key silently win over an earlier one (issue 19: two entries for one institution in
+/// institutions.yaml, and `mappings check` said ok). The error gets the key's file:line:column.
+pub fn unique_keys<'de, D, K, V>(
+    deserializer: D,
+) -> Result<std::collections::BTreeMap<K, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    K: serde::Deserialize<'de> + Ord + fmt::Display,
+    V: serde::Deserialize<'de>,
+{
+    struct Visitor<K, V>(std::marker::PhantomData<(K, V)>);
+    impl<'de, K, V> serde::de::Visitor<'de> for Visitor<K, V>
+    where
+        K: serde::Deserialize<'de> + Ord + fmt::Display,
+        V: serde::Deserialize<'de>,
+    {
+        type Value = std::collections::BTreeMap<K, V>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map whose keys are all different")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = std::collections::BTreeMap::new();
+            while let Some(key) = map.next_key::<K>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "duplicate key `{key}`: each may be given once"
+                    )));
+                }
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_map(Visitor(std::marker::PhantomData))
 }

@@ -37,7 +37,7 @@ pub struct VirtaRules {
     pub grading_schemes: BTreeMap<String, GradingSchemeRule>,
     /// Institution-defined (`Muu`) scales, by Myontaja and then by the scale's `avain`: what an
     /// answer that sends the scale empty or in part is completed from (docs/virta.md).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::yaml::unique_keys")]
     pub muu_scales: BTreeMap<String, BTreeMap<String, MuuScaleRule>>,
 }
 
@@ -156,7 +156,8 @@ pub struct GradingSchemeRule {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstitutionsFile {
-    /// By VIRTA Myontaja code.
+    /// By VIRTA Myontaja code, each once.
+    #[serde(deserialize_with = "crate::yaml::unique_keys")]
     pub institutions: BTreeMap<String, Institution>,
 }
 

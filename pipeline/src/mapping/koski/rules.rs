@@ -161,7 +161,7 @@ pub struct IssuerRule {
     pub url: String,
     /// Overrides by organisation OID: SCHAC code, web site, names for missing languages. Not an
     /// allow-list: every organisation a document names is an issuer.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::yaml::unique_keys")]
     pub oppilaitokset: BTreeMap<String, KoskiInstitution>,
 }
 

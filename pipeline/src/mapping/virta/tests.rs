@@ -790,3 +790,26 @@ fn credits_out_of_range_are_not_written_and_are_counted() {
     assert_eq!(m.quirks.get("credit-out-of-range"), Some(&2));
     assert!(elmo::lint(&m.elmo).iter().all(|f| f.code != "E-DECIMAL"));
 }
+
+#[test]
+fn a_duplicate_institution_key_stops_the_load_naming_its_line() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mappings");
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let file = dir.path().join("institutions.yaml");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    let lines = text.lines().count();
+    text.push_str("  \"01901\":\n    schac: other.fi\n    url: https://other.fi\n    names: { en: Another }\n");
+    std::fs::write(&file, text).unwrap();
+    let e = Mappings::load(dir.path()).unwrap_err().to_string();
+    assert!(e.contains("duplicate key `01901`"), "{e}");
+    assert!(
+        e.contains(&format!("institutions.yaml:{}", lines + 1)),
+        "{e}"
+    );
+}
