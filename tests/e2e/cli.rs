@@ -252,3 +252,36 @@ fn identity_codes(dir: &Path) -> Vec<String> {
     out.dedup();
     out
 }
+
+/// `rikastin show … | head`: a reader that goes away ends the command quietly with 0, as
+/// `rg | head` does (issue 19), never a panic (101) or "Broken pipe".
+#[test]
+fn a_closed_pipe_ends_show_and_explain_quietly() {
+    use std::io::Read;
+    let t = TestDir::embedded();
+    t.rikastin(&["run"]).expect(0);
+    let key = "fc1664abafeb38acf862e20c71b4b1d85f5de78c2432c7a3d5ab656462006aaa";
+    for command in ["show", "explain"] {
+        let mut child = std::process::Command::new(rikastin_tests::binary())
+            .args([command, "--config", t.config().to_str().unwrap(), key])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{command}: {stderr}");
+        assert!(
+            !stderr.contains("Broken pipe") && !stderr.contains("panicked"),
+            "{command}: {stderr}"
+        );
+    }
+}
