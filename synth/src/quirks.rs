@@ -265,7 +265,7 @@ fn empty_muu_scale(l: &mut LearnerRecord, rng: &mut Rng) {
     };
     *arvosana_nimi = Some("Hyväksytty");
     let bare = Arvosana::Muu(Muu::Bare {
-        asteikko: *asteikko,
+        asteikko,
         koodi: arvosana_avain.clone(),
     });
     if let Some(s) = o.suoritukset.iter_mut().find(|s| {
