@@ -93,10 +93,11 @@ lint:            ## formatting and clippy, warnings are errors
 fmt:             ## format the code
 	$(CARGO) fmt --all
 
-data:            ## regenerate the synthetic VIRTA answers of the embedded default and data/targets.csv
+data:            ## regenerate the synthetic VIRTA answers (and their names) of the embedded default and data/targets.csv
+	rm -f data/recorded/virta/OpiskelijanKaikkiTiedot/*.xml data/recorded/virta/OpiskelijanTiedot/*.xml
 	$(CARGO) run --quiet -p rikastin-synth -- --learners 24 --seed 2026 \
 	  --out data/recorded/virta/OpiskelijanKaikkiTiedot --secret-file data/learner-key.secret \
-	  --targets-csv data/targets.csv
+	  --names-out data/recorded/virta/OpiskelijanTiedot --targets-csv data/targets.csv
 
 clean:           ## remove build output and the local cache
 	$(CARGO) clean

@@ -31,6 +31,13 @@ pub struct Config {
     #[arg(long, value_name = "DIR", help_heading = "Data")]
     pub virta_dir: Option<PathBuf>,
 
+    /// Folder of recorded VIRTA `OpiskelijanTiedot` SOAP responses (the names), one per learner
+    /// and institution: `<learner key>.<institution code>.xml` (or `<learner key>.xml`, served
+    /// for any institution). Served by the henkilötunnus or oppijanumero inside each file and the
+    /// institution code in its name. Without it `OpiskelijanTiedot` knows nobody.
+    #[arg(long, value_name = "DIR", help_heading = "Data")]
+    pub virta_names_dir: Option<PathBuf>,
+
     /// Folder of KOSKI oppija documents (`*.json`, `{"henkilö": .., "opiskeluoikeudet": [..]}`),
     /// served by `henkilö.oid` (and found by `henkilö.hetu`). Without it KOSKI knows nobody.
     #[arg(long, value_name = "DIR", help_heading = "Data")]
@@ -144,6 +151,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             virta_dir: None,
+            virta_names_dir: None,
             koski_dir: None,
             wsdl: None,
             virta_jarjestelma: DEFAULT_VIRTA_JARJESTELMA.to_owned(),
@@ -170,6 +178,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("virta_dir", &self.virta_dir)
+            .field("virta_names_dir", &self.virta_names_dir)
             .field("koski_dir", &self.koski_dir)
             .field("wsdl", &self.wsdl)
             .field("virta_jarjestelma", &self.virta_jarjestelma)

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::faults::{Fault, IdentityFault, Injector, Service, Ticket};
 use crate::koski::{self, KoskiIndex};
 use crate::stats::{Outcome, RequestRecord, Route, Stats, identity_digest};
-use crate::virta::{self, VirtaIndex, Wsdl};
+use crate::virta::{self, NamesIndex, VirtaIndex, Wsdl};
 
 /// Requests are small (a Lista request of 200 identities is about 10 kB).
 const MAX_BODY_BYTES: usize = 1 << 20;
@@ -83,6 +83,10 @@ impl StandIn {
             Some(dir) => VirtaIndex::load(dir)?,
             None => VirtaIndex::default(),
         };
+        let virta_names = match &config.virta_names_dir {
+            Some(dir) => NamesIndex::load(dir)?,
+            None => NamesIndex::default(),
+        };
         let koski = match &config.koski_dir {
             Some(dir) => KoskiIndex::load(dir)?,
             None => KoskiIndex::default(),
@@ -99,6 +103,7 @@ impl StandIn {
             .and_then(|path| load_wsdl(path, addr));
         tracing::info!(
             virta_recordings = virta.len(),
+            virta_names = virta_names.len(),
             koski_documents = koski.len(),
             wsdl = wsdl.is_some(),
             "stand-in data loaded"
@@ -108,6 +113,7 @@ impl StandIn {
             injector: Injector::new(&config, self.identity_faults),
             config,
             virta,
+            virta_names,
             koski,
             wsdl,
             stats: stats.clone(),
@@ -197,6 +203,8 @@ impl Drop for Running {
 pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) virta: VirtaIndex,
+    /// The `OpiskelijanTiedot` recordings.
+    pub(crate) virta_names: NamesIndex,
     pub(crate) koski: KoskiIndex,
     pub(crate) wsdl: Option<Wsdl>,
     pub(crate) injector: Injector,

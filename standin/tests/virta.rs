@@ -123,7 +123,8 @@ async fn lista_answers_several_learners_by_hetu_or_by_oid() {
 async fn organisaatio_keeps_one_institution() {
     let running = start(virta_config()).await;
     let learner = learner(TWO_INSTITUTIONS);
-    assert_eq!(learner.institutions, 2);
+    // Lahti, LAB's re-reporting of Lahti's records, Aalto.
+    assert_eq!(learner.institutions, 3);
     let hakuehdot = format!(
         "<henkilotunnus>{}</henkilotunnus><organisaatio>02470</organisaatio>",
         learner.hetu
@@ -303,5 +304,127 @@ async fn empty_sections_quirk_reaches_the_wire() {
     assert_eq!(status, 200);
     assert!(body.contains("<virta:Opintosuoritukset></virta:Opintosuoritukset>"));
     assert_eq!(opiskelijat(&body), 1);
+    running.stop().await;
+}
+
+/// `OpiskelijanTiedotRequest` for `identity` (an element) at `organisaatio` (if any).
+fn tiedot(avain: &str, identity: &str, organisaatio: Option<&str>) -> String {
+    let org =
+        organisaatio.map_or_else(String::new, |o| format!("<organisaatio>{o}</organisaatio>"));
+    request(
+        "OpiskelijanTiedotRequest",
+        avain,
+        &format!("{identity}{org}"),
+    )
+}
+
+fn names_config() -> Config {
+    Config {
+        virta_names_dir: Some(recorded_names()),
+        ..virta_config()
+    }
+}
+
+#[tokio::test]
+async fn opiskelijan_tiedot_answers_the_names_of_one_institution() {
+    let running = start(names_config()).await;
+    let two = learner(TWO_INSTITUTIONS);
+    let records = rikastin_sources::virta::parse(&two.bytes, "okt").expect("parses");
+    let hetu = format!("<henkilotunnus>{}</henkilotunnus>", two.hetu);
+    for (code, at) in [("02470", 0), ("10076", records.opiskelijat.len() - 1)] {
+        let (status, content_type, body) =
+            post_soap(&running.virta_url(), tiedot("salaisuus", &hetu, Some(code))).await;
+        assert_eq!(status, 200, "{code}");
+        assert_eq!(content_type, "text/xml; charset=UTF-8");
+        assert!(
+            body.contains("<virtaluku:OpiskelijanTiedotResponse "),
+            "{code}"
+        );
+        assert!(body.contains("<virta:Opiskelijat "), "{code}");
+        let names = rikastin_sources::virta::parse(body.as_bytes(), "names").expect("parses");
+        assert_eq!(
+            names.opiskelijat.len(),
+            1,
+            "{code}: one institution's answer"
+        );
+        let o = &names.opiskelijat[0];
+        assert_eq!(
+            o.avain, records.opiskelijat[at].avain,
+            "{code}: its own key"
+        );
+        assert!(
+            o.sukunimi.is_some() && o.etunimet.is_some(),
+            "{code}: names"
+        );
+    }
+    // By learner number, too.
+    let helsinki = learner(HELSINKI);
+    let oid = helsinki.oid.expect("learner 0 has an oppijanumero");
+    let by_oid = format!("<kansallinenOppijanumero>{oid}</kansallinenOppijanumero>");
+    let (status, _, body) = post_soap(
+        &running.virta_url(),
+        tiedot("salaisuus", &by_oid, Some("01901")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(opiskelijat(&body), 1);
+    assert_eq!(running.stats.count(Route::Virta), 3);
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn opiskelijan_tiedot_of_nobody_is_an_empty_opiskelijat() {
+    let running = start(names_config()).await;
+    let empty = "<virta:Opiskelijat xmlns:virta=\"urn:mace:funet.fi:virta/2015/09/01\"></virta:Opiskelijat>";
+    // A valid identity code nobody has.
+    let unknown = "<henkilotunnus>010170-123F</henkilotunnus>";
+    let (status, _, body) = post_soap(
+        &running.virta_url(),
+        tiedot("salaisuus", unknown, Some("01901")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(body.contains(empty), "empty Opiskelijat");
+    assert_eq!(opiskelijat(&body), 0);
+    // A known learner at an institution that has no records of them.
+    let two = learner(TWO_INSTITUTIONS);
+    let hetu = format!("<henkilotunnus>{}</henkilotunnus>", two.hetu);
+    let (status, _, body) = post_soap(
+        &running.virta_url(),
+        tiedot("salaisuus", &hetu, Some("01901")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(body.contains(empty), "nothing at 01901");
+    running.stop().await;
+    // Without a names folder nobody is known either.
+    let bare = start(virta_config()).await;
+    let (status, _, body) =
+        post_soap(&bare.virta_url(), tiedot("salaisuus", &hetu, Some("02470"))).await;
+    assert_eq!(status, 200);
+    assert!(body.contains(empty));
+    bare.stop().await;
+}
+
+#[tokio::test]
+async fn opiskelijan_tiedot_needs_organisaatio_and_credentials() {
+    let running = start(names_config()).await;
+    let two = learner(TWO_INSTITUTIONS);
+    let hetu = format!("<henkilotunnus>{}</henkilotunnus>", two.hetu);
+    let (status, _, body) = post_soap(&running.virta_url(), tiedot("salaisuus", &hetu, None)).await;
+    assert_eq!(status, 500);
+    assert!(body.contains("<faultcode>SOAP-ENV:Client</faultcode>"));
+    assert!(body.contains(">Validation error</faultstring>"));
+    assert!(
+        body.contains(
+            "cvc-complex-type.2.4.b: The content of element 'Hakuehdot' is not complete."
+        )
+    );
+    assert!(body.contains(":organisaatio}"), "names the missing element");
+    assert!(!body.contains(&two.hetu), "no identity code in the fault");
+    let (status, _, body) =
+        post_soap(&running.virta_url(), tiedot("wrong", &hetu, Some("02470"))).await;
+    assert_ne!(status, 200, "bad avain");
+    assert!(!body.contains("<virta:Sukunimi>"));
     running.stop().await;
 }

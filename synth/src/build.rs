@@ -8,7 +8,7 @@ use crate::catalogue::{
 };
 use crate::date::Date;
 use crate::record::{
-    Arvosana, Ilmoittautuminen, Opintosuoritus, Opiskelija, Opiskeluoikeus, Tenths,
+    Arvosana, Ilmoittautuminen, Laajuus, Opintosuoritus, Opiskelija, Opiskeluoikeus, Tenths,
 };
 use crate::rng::Rng;
 
@@ -78,6 +78,7 @@ impl<'r> Builder<'r> {
         let o = Opiskelija {
             institution: inst,
             avain,
+            oppijanumero: None,
             opiskeluoikeudet: Vec::new(),
             ilmoittautumiset: Vec::new(),
             suoritukset: Vec::new(),
@@ -144,6 +145,7 @@ impl<'r> Builder<'r> {
         self.o.opiskeluoikeudet.push(Opiskeluoikeus {
             avain: avain.clone(),
             alku_pvm: start,
+            no_alku_pvm: false,
             loppu_pvm: loppu,
             tilat,
             tyyppi,
@@ -276,6 +278,7 @@ impl<'r> Builder<'r> {
             suoritus_pvm: date,
             opintopiste: credits,
             opintoviikko: (date < ECTS_REFORM).then_some(credits * 2 / 3),
+            laajuus: Laajuus::Both,
             arvosana: grade,
             myontaja: self.inst.code,
             organisaatiot: Vec::new(),

@@ -2,7 +2,8 @@
 //!
 //! Run with: `cargo run -p rikastin-synth -- --learners 24 --seed 2026
 //! --out data/recorded/virta/OpiskelijanKaikkiTiedot --secret-file data/learner-key.secret`
-//! (and `--catalogues-out data/catalogues` for the demo course catalogues).
+//! --names-out data/recorded/virta/OpiskelijanTiedot` (and `--catalogues-out data/catalogues` for
+//! the demo course catalogues).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,11 +11,15 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use rikastin_sinks::LearnerSecret;
-use rikastin_synth::{DEFAULT_LEARNERS, DEFAULT_SEED, Options, generate, write_catalogue_files};
+use rikastin_synth::{
+    DEFAULT_LEARNERS, DEFAULT_SEED, Options, Quirk, Quirks, generate, write_catalogue_files,
+};
 
 /// Writes synthetic VIRTA OpiskelijanKaikkiTiedot SOAP responses, one `<learner key>.xml` per
-/// learner. The same seed and count always give byte-identical files. The first 12 learners of
-/// every seed are fixed scenarios (see data/recorded/README.md); the rest are random but realistic.
+/// learner, and with --names-out the OpiskelijanTiedot answers that carry the names. The same
+/// seed and count always give byte-identical files. The first 12 learners of every seed are fixed
+/// scenarios (see data/recorded/README.md), each showing its own real-data quirks; the rest are
+/// random but realistic, and show quirks only when --quirk asks.
 #[derive(Debug, Parser)]
 #[command(name = "rikastin-synth", version)]
 struct Cli {
@@ -39,6 +44,19 @@ struct Cli {
     /// synthetic identity codes).
     #[arg(long)]
     targets_csv: Option<PathBuf>,
+    /// Also write the OpiskelijanTiedot answers (name, sex, nationality, mother tongue, home
+    /// municipality, enrolment date) into this folder, `<learner key>.<institution code>.xml`
+    /// per learner and institution. OpiskelijanKaikkiTiedot answers never carry names, as in
+    /// VIRTA (virta.md §2.7).
+    #[arg(long, requires = "out")]
+    names_out: Option<PathBuf>,
+    /// A real-data quirk random learners may show (repeat for more). Off by default, so bulk
+    /// data stays as it is; the fixed scenarios show theirs anyway (data/recorded/README.md).
+    #[arg(long = "quirk", value_enum)]
+    quirks: Vec<Quirk>,
+    /// The chance, in percent, that a random learner shows each --quirk.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100))]
+    quirk_percent: u32,
     /// Also (or only) write the demo course catalogues of the generator's institutions into
     /// this folder (`data/catalogues`); they do not depend on the seed.
     #[arg(long)]
@@ -75,6 +93,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         seed: cli.seed,
         out_dir: out.clone(),
         targets_csv: cli.targets_csv.clone(),
+        names_out: cli.names_out.clone(),
+        quirks: Quirks::of(&cli.quirks),
+        quirk_percent: cli.quirk_percent,
     };
     let step = (cli.learners / 20).max(10_000);
     let summary = generate(&options, &secret, |done| {
@@ -90,5 +111,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         summary.bytes,
         out.display()
     );
+    if let Some(dir) = &cli.names_out {
+        println!(
+            "wrote {} OpiskelijanTiedot answers to {}",
+            summary.names_files,
+            dir.display()
+        );
+    }
     Ok(())
 }

@@ -117,6 +117,8 @@ pub(crate) fn person(rng: &mut Rng, hetu: &Henkilotunnus) -> Person {
         etunimet,
         sukupuoli: if male { "1" } else { "2" },
         aidinkieli: if swedish { "sv" } else { "fi" },
+        // Set once the institutions are known (Learner::generate).
+        asuinkunta: "",
     }
 }
 

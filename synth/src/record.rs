@@ -8,7 +8,8 @@ use crate::hetu::Henkilotunnus;
 /// Credits in tenths of a study point (op), so `2.5` op is exact.
 pub(crate) type Tenths = u32;
 
-/// Person fields that only some answers carry (virta.md §2.7: KaikkiTiedot often lacks them).
+/// Person fields of the `OpiskelijanTiedot` answers; `OpiskelijanKaikkiTiedot` never carries them
+/// (virta.md §2.7). Some learners have none, as some institutions send none.
 #[derive(Debug)]
 pub(crate) struct Person {
     /// Sukunimi: surname.
@@ -19,6 +20,8 @@ pub(crate) struct Person {
     pub sukupuoli: &'static str,
     /// Aidinkieli: mother tongue (`fi`, `sv`).
     pub aidinkieli: &'static str,
+    /// Asuinkunta: home municipality, that of the first institution.
+    pub asuinkunta: &'static str,
 }
 
 /// One learner: the same person at every institution where they have records.
@@ -29,6 +32,9 @@ pub(crate) struct LearnerRecord {
     pub oppijanumero: Option<String>,
     pub person: Option<Person>,
     pub opiskelijat: Vec<Opiskelija>,
+    /// The whole answer is a bare `Virta` root in no namespace, without the envelope
+    /// (quirk `no-namespace`).
+    pub no_namespace: bool,
 }
 
 /// Opiskelija: the person as one institution knows them, under its own key (`avain`).
@@ -36,6 +42,9 @@ pub(crate) struct LearnerRecord {
 pub(crate) struct Opiskelija {
     pub institution: &'static Institution,
     pub avain: String,
+    /// KansallinenOppijanumero as this institution reports it: the learner's, or another one
+    /// (quirk `two-oids`).
+    pub oppijanumero: Option<String>,
     pub opiskeluoikeudet: Vec<Opiskeluoikeus>,
     pub ilmoittautumiset: Vec<Ilmoittautuminen>,
     pub suoritukset: Vec<Opintosuoritus>,
@@ -47,6 +56,8 @@ pub(crate) struct Opiskelija {
 pub(crate) struct Opiskeluoikeus {
     pub avain: String,
     pub alku_pvm: Date,
+    /// AlkuPvm is left out, its start only in the first Tila (quirk `no-alku-pvm`).
+    pub no_alku_pvm: bool,
     pub loppu_pvm: Option<Date>,
     /// Tila periods: (start, end, code); gapless.
     pub tilat: Vec<(Date, Option<Date>, &'static str)>,
@@ -104,6 +115,8 @@ pub(crate) struct Opintosuoritus {
     pub opintopiste: Tenths,
     /// Laajuus/Opintoviikko: the pre-2005 credit unit, for old records.
     pub opintoviikko: Option<Tenths>,
+    /// Which of Laajuus's parts are written (quirks `no-laajuus`, `opintoviikko-only`).
+    pub laajuus: Laajuus,
     pub arvosana: Arvosana,
     pub myontaja: &'static str,
     /// Organisaatio: (Rooli, Koodi).
@@ -129,6 +142,18 @@ pub(crate) struct Opintosuoritus {
     pub julkinen_lisatieto: Vec<(Option<&'static str>, &'static str)>,
 }
 
+/// What an attainment's `Laajuus` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Laajuus {
+    /// Opintopiste, and Opintoviikko for records before the 2005 reform.
+    #[default]
+    Both,
+    /// No Laajuus element at all.
+    Missing,
+    /// Only Opintoviikko (a pre-2005 record in study weeks).
+    OpintoviikkoOnly,
+}
+
 /// Arvosana: the grade; the element name is the scale (virta.md §3.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Arvosana {
@@ -151,12 +176,14 @@ pub(crate) enum Arvosana {
 /// The three `Muu` styles seen in real data (virta.md §3.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Muu {
-    /// (a) Scale name plus only the awarded grade; `Koodi` references its `avain`.
+    /// (a) Scale name plus only the awarded grade; `Koodi` references its `avain`. Some senders
+    /// add the grade's `Nimi` (`Hyväksytty`).
     NameAndAwarded {
         asteikko: &'static str,
         nimi: &'static str,
         arvosana_avain: String,
         koodi: &'static str,
+        arvosana_nimi: Option<&'static str>,
     },
     /// (b) The whole scale; `Koodi` is one of its `avain`s.
     WholeScale {

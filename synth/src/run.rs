@@ -1,5 +1,6 @@
 //! Writes a whole set: one `<learner key>.xml` per learner, streamed, so a set of 1.3 million
-//! learners never sits in memory.
+//! learners never sits in memory; and, when asked, the `OpiskelijanTiedot` answers with the
+//! names, `<learner key>.<institution code>.xml` per learner and institution.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -7,7 +8,7 @@ use std::path::PathBuf;
 
 use rikastin_sinks::LearnerSecret;
 
-use crate::{Error, Learner, Result};
+use crate::{Error, Learner, Quirks, Result};
 
 /// The seed of the embedded default in `data/recorded/`.
 pub const DEFAULT_SEED: u64 = 2026;
@@ -27,6 +28,13 @@ pub struct Options {
     /// `henkilotunnus,oppijanumero`, then one row per learner. It holds identity codes, so it
     /// belongs beside the synthetic recordings, never in a log.
     pub targets_csv: Option<PathBuf>,
+    /// Also write the `OpiskelijanTiedot` answers (names, sex, nationality, ...) into this
+    /// folder: `<learner key>.<institution code>.xml`, one per learner and institution.
+    pub names_out: Option<PathBuf>,
+    /// Quirks random learners may show (the fixed scenarios show their own whatever this says).
+    pub quirks: Quirks,
+    /// The chance, in 100, that a random learner shows each of `quirks`.
+    pub quirk_percent: u32,
 }
 
 /// What a run wrote.
@@ -36,8 +44,10 @@ pub struct Summary {
     pub learners: u64,
     /// Attainments (Opintosuoritus) over all files.
     pub attainments: u64,
-    /// Bytes written.
+    /// Bytes written (the OpiskelijanKaikkiTiedot answers only).
     pub bytes: u64,
+    /// `OpiskelijanTiedot` answers written.
+    pub names_files: u64,
 }
 
 /// Generates `options.learners` learners into `options.out_dir`, each file named by the
@@ -47,10 +57,12 @@ pub fn generate(
     secret: &LearnerSecret,
     mut progress: impl FnMut(u64),
 ) -> Result<Summary> {
-    fs::create_dir_all(&options.out_dir).map_err(|source| Error::CreateDir {
-        path: options.out_dir.clone(),
-        source,
-    })?;
+    for dir in std::iter::once(&options.out_dir).chain(&options.names_out) {
+        fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
+            path: dir.clone(),
+            source,
+        })?;
+    }
     let mut summary = Summary::default();
     let mut targets = match &options.targets_csv {
         Some(path) => {
@@ -71,22 +83,22 @@ pub fn generate(
     };
     let mut buf = Vec::with_capacity(256 * 1024);
     for index in 0..options.learners {
-        let learner = Learner::generate(options.seed, index)?;
-        let path = options
-            .out_dir
-            .join(format!("{}.xml", learner.key(secret).as_str()));
+        let learner =
+            Learner::generate_with(options.seed, index, options.quirks, options.quirk_percent)?;
+        let key = learner.key(secret);
         buf.clear();
         // Writing into a Vec cannot fail; the file write below reports real errors.
         let _ = learner.write_response(&mut buf);
-        let write = || -> std::io::Result<()> {
-            let mut f = BufWriter::new(File::create(&path)?);
-            f.write_all(&buf)?;
-            f.flush()
-        };
-        write().map_err(|source| Error::Write {
-            path: path.clone(),
-            source,
-        })?;
+        write_file(&options.out_dir.join(format!("{}.xml", key.as_str())), &buf)?;
+        summary.bytes += buf.len() as u64;
+        if let Some(dir) = &options.names_out {
+            for code in learner.names_institutions() {
+                buf.clear();
+                let _ = learner.write_names(code, &mut buf);
+                write_file(&dir.join(format!("{}.{code}.xml", key.as_str())), &buf)?;
+                summary.names_files += 1;
+            }
+        }
         if let Some((path, csv)) = &mut targets {
             let row = format!(
                 "{},{}\n",
@@ -101,7 +113,6 @@ pub fn generate(
         }
         summary.learners += 1;
         summary.attainments += learner.attainments() as u64;
-        summary.bytes += buf.len() as u64;
         progress(summary.learners);
     }
     if let Some((path, mut csv)) = targets {
@@ -111,4 +122,17 @@ pub fn generate(
         })?;
     }
     Ok(summary)
+}
+
+/// Writes one whole file.
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let write = || -> std::io::Result<()> {
+        let mut f = BufWriter::new(File::create(path)?);
+        f.write_all(bytes)?;
+        f.flush()
+    };
+    write().map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }

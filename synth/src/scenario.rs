@@ -7,6 +7,7 @@ use crate::catalogue::{
     COMPUTING, Field, general, institution, open_university_code, variant_names,
 };
 use crate::date::Date;
+use crate::quirks::{Quirk, Quirks};
 use crate::record::{Arvosana, Liikkuvuusjakso, Muu, MuuArvosana, Opiskelija};
 use crate::rng::Rng;
 
@@ -124,7 +125,8 @@ impl Scenario {
             Scenario::UasDegree => 1996,
             Scenario::OpenUniversity => 1982,
             Scenario::DegreeInProgress => 2002,
-            Scenario::FailedAndMuu => 1991,
+            // A mature student: 2004 studies in study weeks before the 2011 bachelor's.
+            Scenario::FailedAndMuu => 1981,
             Scenario::Recognised => 1998,
             Scenario::TwoInstitutions => 1989,
             Scenario::StudyRightOnly => 2001,
@@ -145,7 +147,22 @@ impl Scenario {
         }
     }
 
-    /// Whether the answer carries name, sex and nationality.
+    /// The real-data quirks this scenario always shows, whatever the command line asks
+    /// (data/recorded/README.md). Recognised credit is built into [`Scenario::Recognised`]
+    /// itself.
+    pub fn quirks(self) -> Quirks {
+        Quirks::of(match self {
+            Scenario::UasDegree => &[Quirk::NoLaajuus],
+            Scenario::FailedAndMuu => &[Quirk::OpintoviikkoOnly, Quirk::EmptyMuuScale],
+            Scenario::TwoInstitutions => &[Quirk::MergedCopy, Quirk::TwoOids],
+            Scenario::NursingNaytetyo => &[Quirk::NoAlkuPvm],
+            Scenario::NewCenturyLetter => &[Quirk::NoNamespace],
+            Scenario::PublicHealthNurse => &[Quirk::DuplicateNimi, Quirk::UnlinkedDegree],
+            _ => &[],
+        })
+    }
+
+    /// Whether the OpiskelijanTiedot answers carry name, sex and nationality.
     pub(crate) fn has_person(self) -> bool {
         !matches!(
             self,
@@ -301,6 +318,7 @@ impl Scenario {
                         nimi: "HYL-HYV",
                         arvosana_avain: arvosana_avain.to_owned(),
                         koodi,
+                        arvosana_nimi: None,
                     })
                 };
                 let mut passed =
@@ -323,6 +341,12 @@ impl Scenario {
                     koodi: "10979861".to_owned(),
                 });
                 b.push(bare);
+                // Studies of 2004 at Helsinki, in study weeks, recognised into the bachelor's
+                // (quirk opintoviikko-only: 3 ov, no Opintopiste).
+                let mut old = b.record(Field::Computing, 0, 45, Date::ymd(2004, 5, 14), None);
+                old.organisaatiot = vec![("3", "01901")];
+                old.hyvaksiluku_pvm = Some(Date::ymd(2011, 10, 3));
+                b.push(old);
                 vec![b.o]
             }
             Scenario::Recognised => {

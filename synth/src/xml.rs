@@ -1,12 +1,14 @@
 //! Writes one learner as an `OpiskelijanKaikkiTiedot` SOAP 1.1 response, the way VIRTA serialises
 //! it (virta.md §2.7): `SOAP-ENV` envelope with an empty header, the `virtaluku` wrapper and
 //! `virta:Virta`, namespaces declared locally, every element prefixed, attributes unprefixed.
+//! The names of each institution go into an `OpiskelijanTiedot` answer of their own
+//! ([`write_names`]), shaped like the KOSKI mocks' (`samples/virta-names/`).
 
 use std::io::{self, Write};
 
 use crate::catalogue::Institution;
 use crate::record::{
-    Arvosana, LearnerRecord, Muu, Opintosuoritus, Opiskelija, Opiskeluoikeus, Tenths,
+    Arvosana, Laajuus, LearnerRecord, Muu, Opintosuoritus, Opiskelija, Opiskeluoikeus, Tenths,
 };
 
 const SOAP_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -37,6 +39,8 @@ struct W<'a, O: Write> {
     out: &'a mut O,
     depth: usize,
     inst: &'a Institution,
+    /// `virta:`, or nothing for an answer in no namespace.
+    prefix: &'static str,
 }
 
 impl<O: Write> W<'_, O> {
@@ -49,7 +53,7 @@ impl<O: Write> W<'_, O> {
 
     fn open(&mut self, name: &str, attrs: &[(&str, &str)]) -> io::Result<()> {
         self.indent()?;
-        write!(self.out, "<virta:{name}")?;
+        write!(self.out, "<{}{name}", self.prefix)?;
         for (k, v) in attrs {
             write!(self.out, " {k}=\"{}\"", esc(v))?;
         }
@@ -61,20 +65,31 @@ impl<O: Write> W<'_, O> {
     fn close(&mut self, name: &str) -> io::Result<()> {
         self.depth -= 1;
         self.indent()?;
-        writeln!(self.out, "</virta:{name}>")
+        writeln!(self.out, "</{}{name}>", self.prefix)
     }
 
     fn leaf_attrs(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) -> io::Result<()> {
         self.indent()?;
-        write!(self.out, "<virta:{name}")?;
+        write!(self.out, "<{}{name}", self.prefix)?;
         for (k, v) in attrs {
             write!(self.out, " {k}=\"{}\"", esc(v))?;
         }
-        writeln!(self.out, ">{}</virta:{name}>", esc(text))
+        writeln!(self.out, ">{}</{}{name}>", esc(text), self.prefix)
     }
 
     fn leaf(&mut self, name: &str, text: &str) -> io::Result<()> {
         self.leaf_attrs(name, &[], text)
+    }
+
+    /// An empty element with one attribute, `<virta:NAME key="value"/>`.
+    fn empty(&mut self, name: &str, key: &str, value: &str) -> io::Result<()> {
+        self.indent()?;
+        writeln!(
+            self.out,
+            "<{}{name} {key}=\"{}\"/>",
+            self.prefix,
+            esc(value)
+        )
     }
 
     /// virta.md §2.9: decimals come as `5`, `7.5` or `5.000000` depending on the sender.
@@ -98,8 +113,23 @@ impl<O: Write> W<'_, O> {
     }
 }
 
-/// Writes the whole SOAP response for one learner.
+/// Writes the whole SOAP response for one learner; with `no_namespace`, only a bare `Virta` root
+/// in no namespace (the CSC example files' data-only shape without its `xmlns`).
 pub(crate) fn write_response<O: Write>(learner: &LearnerRecord, out: &mut O) -> io::Result<()> {
+    if learner.no_namespace {
+        writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+        writeln!(out, "<Virta>")?;
+        for o in &learner.opiskelijat {
+            let mut w = W {
+                out,
+                depth: 1,
+                inst: o.institution,
+                prefix: "",
+            };
+            write_opiskelija(&mut w, learner, o)?;
+        }
+        return writeln!(out, "</Virta>");
+    }
     writeln!(out, "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"{SOAP_NS}\">")?;
     writeln!(out, "  <SOAP-ENV:Header/>")?;
     writeln!(out, "  <SOAP-ENV:Body>")?;
@@ -113,6 +143,7 @@ pub(crate) fn write_response<O: Write>(learner: &LearnerRecord, out: &mut O) -> 
             out,
             depth: 4,
             inst: o.institution,
+            prefix: "virta:",
         };
         write_opiskelija(&mut w, learner, o)?;
     }
@@ -128,16 +159,9 @@ fn write_opiskelija<O: Write>(
     o: &Opiskelija,
 ) -> io::Result<()> {
     w.open("Opiskelija", &[("avain", &o.avain)])?;
-    // Person fields in HenkiloTyyppi order, then OpiskelijaTyyppi's (Opiskelijat.xsd).
+    // Only the identifiers: names come from OpiskelijanTiedot (virta.md §2.7).
     w.leaf("Henkilotunnus", l.henkilotunnus.as_str())?;
-    if let Some(p) = &l.person {
-        w.leaf("Sukunimi", p.sukunimi)?;
-        w.leaf("Etunimet", &p.etunimet)?;
-        w.leaf("Sukupuoli", p.sukupuoli)?;
-        w.leaf("Kansalaisuus", "246")?;
-        w.leaf("Aidinkieli", p.aidinkieli)?;
-    }
-    if let Some(oid) = &l.oppijanumero {
+    if let Some(oid) = &o.oppijanumero {
         w.leaf("KansallinenOppijanumero", oid)?;
     }
     if !o.opiskeluoikeudet.is_empty() {
@@ -209,7 +233,9 @@ fn write_opiskeluoikeus<O: Write>(
         "Opiskeluoikeus",
         &[("avain", &r.avain), ("opiskelijaAvain", opiskelija)],
     )?;
-    w.leaf("AlkuPvm", &r.alku_pvm.to_string())?;
+    if !r.no_alku_pvm {
+        w.leaf("AlkuPvm", &r.alku_pvm.to_string())?;
+    }
     if let Some(d) = r.loppu_pvm {
         w.leaf("LoppuPvm", &d.to_string())?;
     }
@@ -246,12 +272,7 @@ fn write_opiskeluoikeus<O: Write>(
         w.leaf_attrs("Koulutusala", &[("versio", versio)], koodi)?;
     }
     if let Some(avain) = &r.liittyvyys {
-        w.indent()?;
-        writeln!(
-            w.out,
-            "<virta:Liittyvyys liittyvaOpiskeluoikeusAvain=\"{}\"/>",
-            esc(avain)
-        )?;
+        w.empty("Liittyvyys", "liittyvaOpiskeluoikeusAvain", avain)?;
     }
     if let Some(l) = r.laajuus {
         w.open("Laajuus", &[])?;
@@ -280,14 +301,18 @@ fn write_suoritus<O: Write>(
     }
     w.open("Opintosuoritus", &attrs)?;
     w.leaf("SuoritusPvm", &s.suoritus_pvm.to_string())?;
-    w.open("Laajuus", &[])?;
-    let v = w.decimal(s.opintopiste);
-    w.leaf("Opintopiste", &v)?;
-    if let Some(ov) = s.opintoviikko {
-        let v = w.decimal(ov);
-        w.leaf("Opintoviikko", &v)?;
+    if s.laajuus != Laajuus::Missing {
+        w.open("Laajuus", &[])?;
+        if s.laajuus == Laajuus::Both {
+            let v = w.decimal(s.opintopiste);
+            w.leaf("Opintopiste", &v)?;
+        }
+        if let Some(ov) = s.opintoviikko {
+            let v = w.decimal(ov);
+            w.leaf("Opintoviikko", &v)?;
+        }
+        w.close("Laajuus")?;
     }
-    w.close("Laajuus")?;
     w.open("Arvosana", &[])?;
     write_arvosana(w, &s.arvosana)?;
     w.close("Arvosana")?;
@@ -378,11 +403,15 @@ fn write_arvosana<O: Write>(w: &mut W<'_, O>, a: &Arvosana) -> io::Result<()> {
                     nimi,
                     arvosana_avain,
                     koodi,
+                    arvosana_nimi,
                 } => {
                     w.open("Asteikko", &[("avain", asteikko)])?;
                     w.leaf("Nimi", nimi)?;
                     w.open("AsteikkoArvosana", &[("avain", arvosana_avain)])?;
                     w.leaf("Koodi", koodi)?;
+                    if let Some(n) = arvosana_nimi {
+                        w.leaf("Nimi", n)?;
+                    }
                     w.close("AsteikkoArvosana")?;
                     w.close("Asteikko")?;
                     w.leaf("Koodi", arvosana_avain)?;
@@ -406,12 +435,57 @@ fn write_arvosana<O: Write>(w: &mut W<'_, O>, a: &Arvosana) -> io::Result<()> {
                     w.leaf("Koodi", koodi)?;
                 }
                 Muu::Bare { asteikko, koodi } => {
-                    w.indent()?;
-                    writeln!(w.out, "<virta:Asteikko avain=\"{}\"/>", esc(asteikko))?;
+                    w.empty("Asteikko", "avain", asteikko)?;
                     w.leaf("Koodi", koodi)?;
                 }
             }
             w.close("Muu")
         }
     }
+}
+
+/// Writes the `OpiskelijanTiedot` answer of one institution (`organisaatio` = `o`'s code): the
+/// learner as that institution knows them, under its own `avain`, with the person fields in
+/// `HenkiloTyyppi` order, then `KirjoihintuloPvm` (the first study right's start there) and the
+/// learner number (Opiskelijat.xsd). Shaped like `samples/virta-names/*-OpiskelijanTiedot.xml`.
+pub(crate) fn write_names<O: Write>(
+    learner: &LearnerRecord,
+    o: &Opiskelija,
+    out: &mut O,
+) -> io::Result<()> {
+    writeln!(out, "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"{SOAP_NS}\">")?;
+    writeln!(out, "  <SOAP-ENV:Header/>")?;
+    writeln!(out, "  <SOAP-ENV:Body>")?;
+    writeln!(
+        out,
+        "    <virtaluku:OpiskelijanTiedotResponse xmlns:virtaluku=\"{LUKU_NS}\">"
+    )?;
+    writeln!(out, "      <virta:Opiskelijat xmlns:virta=\"{VIRTA_NS}\">")?;
+    let mut w = W {
+        out,
+        depth: 4,
+        inst: o.institution,
+        prefix: "virta:",
+    };
+    w.open("Opiskelija", &[("avain", &o.avain)])?;
+    w.leaf("Henkilotunnus", learner.henkilotunnus.as_str())?;
+    if let Some(p) = &learner.person {
+        w.leaf("Sukunimi", p.sukunimi)?;
+        w.leaf("Etunimet", &p.etunimet)?;
+        w.leaf("Sukupuoli", p.sukupuoli)?;
+        w.leaf("Kansalaisuus", "246")?;
+        w.leaf("Aidinkieli", p.aidinkieli)?;
+        w.leaf("Asuinkunta", p.asuinkunta)?;
+    }
+    if let Some(first) = o.opiskeluoikeudet.iter().map(|r| r.alku_pvm).min() {
+        w.leaf("KirjoihintuloPvm", &first.to_string())?;
+    }
+    if let Some(oid) = &o.oppijanumero {
+        w.leaf("KansallinenOppijanumero", oid)?;
+    }
+    w.close("Opiskelija")?;
+    writeln!(out, "      </virta:Opiskelijat>")?;
+    writeln!(out, "    </virtaluku:OpiskelijanTiedotResponse>")?;
+    writeln!(out, "  </SOAP-ENV:Body>")?;
+    writeln!(out, "</SOAP-ENV:Envelope>")
 }

@@ -7,13 +7,18 @@ use std::process::Command;
 
 use rikastin_sinks::LearnerSecret;
 use rikastin_synth::{
-    DEFAULT_LEARNERS, DEFAULT_SEED, Learner, Options, Scenario, generate, is_valid_henkilotunnus,
+    DEFAULT_LEARNERS, DEFAULT_SEED, Learner, Options, Quirk, Quirks, Scenario, generate,
+    is_valid_henkilotunnus,
 };
 
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared");
 const RECORDED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../data/recorded/virta/OpiskelijanKaikkiTiedot"
+);
+const RECORDED_NAMES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../data/recorded/virta/OpiskelijanTiedot"
 );
 const SECRET_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/learner-key.secret");
 const INSTITUTIONS_YAML: &str =
@@ -23,14 +28,25 @@ fn test_secret() -> LearnerSecret {
     LearnerSecret::from_bytes(b"synth-test-secret-not-for-production".to_vec()).expect("secret")
 }
 
+type Files = BTreeMap<String, Vec<u8>>;
+
 /// Generates into a fresh temp dir; returns file name -> bytes.
-fn generate_set(learners: u64, seed: u64, secret: &LearnerSecret) -> BTreeMap<String, Vec<u8>> {
+fn generate_set(learners: u64, seed: u64, secret: &LearnerSecret) -> Files {
+    generate_sets(learners, seed, secret).0
+}
+
+/// Generates the OpiskelijanKaikkiTiedot and the OpiskelijanTiedot answers into a fresh temp
+/// dir; returns both as file name -> bytes.
+fn generate_sets(learners: u64, seed: u64, secret: &LearnerSecret) -> (Files, Files) {
     let dir = tempfile::tempdir().expect("tempdir");
     let options = Options {
         learners,
         seed,
         out_dir: dir.path().join("virta"),
         targets_csv: Some(dir.path().join("targets.csv")),
+        names_out: Some(dir.path().join("names")),
+        quirks: Quirks::NONE,
+        quirk_percent: 0,
     };
     let summary = generate(&options, secret, |_| {}).expect("generate");
     assert_eq!(summary.learners, learners);
@@ -38,7 +54,9 @@ fn generate_set(learners: u64, seed: u64, secret: &LearnerSecret) -> BTreeMap<St
     let csv = std::fs::read_to_string(dir.path().join("targets.csv")).expect("targets.csv");
     assert_eq!(csv.lines().next(), Some("henkilotunnus,oppijanumero"));
     assert_eq!(csv.lines().count() as u64, learners + 1);
-    read_dir(&dir.path().join("virta"))
+    let names = read_dir(&dir.path().join("names"));
+    assert_eq!(names.len() as u64, summary.names_files);
+    (read_dir(&dir.path().join("virta")), names)
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -53,6 +71,18 @@ fn read_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 fn text(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).expect("generated files are UTF-8")
+}
+
+/// The identity code of an answer, prefixed or (quirk no-namespace) not.
+fn hetu_of(s: &str) -> &str {
+    values(s, "Henkilotunnus")
+        .first()
+        .copied()
+        .or_else(|| {
+            let rest = &s[s.find("<Henkilotunnus>")? + "<Henkilotunnus>".len()..];
+            Some(&rest[..rest.find('<')?])
+        })
+        .expect("an identity code")
 }
 
 /// The text of every `<virta:NAME>..</virta:NAME>` in `s`.
@@ -131,17 +161,31 @@ fn every_virta_element_validates_against_the_xsd() {
         );
         return;
     }
-    let files = generate_set(60, DEFAULT_SEED, &test_secret());
     let dir = tempfile::tempdir().expect("tempdir");
     let mut paths = Vec::new();
-    for (name, bytes) in &files {
-        let s = text(bytes);
-        let start = s.find("<virta:Virta").expect("virta:Virta");
-        let end = s.find("</virta:Virta>").expect("end of virta:Virta") + "</virta:Virta>".len();
+    let mut element = |name: String, s: &str, root: &str| {
+        let start = s.find(&format!("<virta:{root}")).expect("the root");
+        let close = format!("</virta:{root}>");
+        let end = s.find(&close).expect("its end") + close.len();
         // The element carries its own xmlns:virta declaration, so it stands alone.
         let path = dir.path().join(name);
         std::fs::write(&path, &s[start..end]).expect("write");
         paths.push(path);
+    };
+    for index in 0..60 {
+        let l = Learner::generate(DEFAULT_SEED, index).expect("learner");
+        // The quirks of the fixed scenarios break the schema on purpose (like real data).
+        if l.scenario().is_some_and(|s| !s.quirks().is_empty()) {
+            continue;
+        }
+        let mut buf = Vec::new();
+        l.write_response(&mut buf).expect("write");
+        element(format!("{index}.xml"), text(&buf), "Virta");
+        for code in l.names_institutions() {
+            let mut buf = Vec::new();
+            l.write_names(code, &mut buf).expect("write");
+            element(format!("{index}.{code}.xml"), text(&buf), "Opiskelijat");
+        }
     }
     let out = Command::new("xmllint")
         .arg("--noout")
@@ -181,7 +225,7 @@ fn no_identity_code_in_any_file_name_or_stdout() {
     let files = read_dir(&out_dir);
     assert_eq!(files.len(), 14);
     for (name, bytes) in &files {
-        let hetu = values(text(bytes), "Henkilotunnus")[0];
+        let hetu = hetu_of(text(bytes));
         assert!(!name.contains(hetu), "identity code in a file name");
         assert!(!stdout.contains(hetu), "identity code on stdout/stderr");
         let stem = name.strip_suffix(".xml").expect(".xml");
@@ -196,20 +240,22 @@ fn no_identity_code_in_any_file_name_or_stdout() {
 fn checked_in_default_is_exactly_what_the_generator_makes() {
     let recorded = Path::new(RECORDED);
     let secret = LearnerSecret::from_file(Path::new(SECRET_FILE)).expect("data/learner-key.secret");
-    let expected = generate_set(DEFAULT_LEARNERS, DEFAULT_SEED, &secret);
-    let actual = read_dir(recorded);
-    let regenerate = "regenerate with: cargo run -p rikastin-synth -- --learners 24 --seed 2026 \
-                      --out data/recorded/virta/OpiskelijanKaikkiTiedot --secret-file data/learner-key.secret";
-    assert_eq!(
-        actual.keys().collect::<Vec<_>>(),
-        expected.keys().collect::<Vec<_>>(),
-        "the files in data/recorded differ from the generator's; {regenerate}"
-    );
-    for (name, bytes) in &expected {
-        assert!(
-            actual[name] == *bytes,
-            "{name} was edited by hand or the generator changed; {regenerate}"
+    let (virta, names) = generate_sets(DEFAULT_LEARNERS, DEFAULT_SEED, &secret);
+    let regenerate = "regenerate with: make data";
+    for (expected, folder) in [(virta, recorded), (names, Path::new(RECORDED_NAMES))] {
+        let actual = read_dir(folder);
+        assert_eq!(
+            actual.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "the files in {} differ from the generator's; {regenerate}",
+            folder.display()
         );
+        for (name, bytes) in &expected {
+            assert!(
+                actual[name] == *bytes,
+                "{name} was edited by hand or the generator changed; {regenerate}"
+            );
+        }
     }
 }
 
@@ -218,7 +264,15 @@ fn credit_sums(s: &str) -> Vec<(f64, Option<f64>)> {
     let mut out = Vec::new();
     for block in s.split("<virta:Opintosuoritus ").skip(1) {
         let block = &block[..block.find("</virta:Opintosuoritus>").unwrap_or(block.len())];
-        let own: f64 = values(block, "Opintopiste")[0].parse().expect("decimal");
+        let head = &block[..block.find("<virta:Sisaltyvyys ").unwrap_or(block.len())];
+        // Quirks no-laajuus and opintoviikko-only: no Opintopiste of its own.
+        let Some(own) = values(head, "Opintopiste")
+            .first()
+            .map(|v| v.parse::<f64>())
+        else {
+            continue;
+        };
+        let own = own.expect("decimal");
         let parts: Vec<f64> = block
             .split("<virta:Sisaltyvyys ")
             .skip(1)
@@ -357,13 +411,14 @@ fn embedded_default_covers_every_listed_case() {
     );
     assert!(progress.contains("<virta:Koodi>1</virta:Koodi>\n              </virta:Tila>"));
     let two = scenario(Scenario::TwoInstitutions);
-    assert_eq!(two.matches("<virta:Opiskelija ").count(), 2);
+    // Lahti, LAB's copy of Lahti's records (quirk merged-copy), Aalto.
+    assert_eq!(two.matches("<virta:Opiskelija ").count(), 3);
     assert!(two.contains("<virta:Myontaja>02470</virta:Myontaja>"));
     let none = scenario(Scenario::StudyRightOnly);
     assert!(none.contains("<virta:Opiskeluoikeus ") && !none.contains("Opintosuoritukset"));
     let quiet = scenario(Scenario::NursingNaytetyo);
     assert!(!quiet.contains("<virta:Sukunimi>") && !quiet.contains("<virta:Kansalaisuus>"));
-    let letter = values(scenario(Scenario::NewCenturyLetter), "Henkilotunnus")[0];
+    let letter = hetu_of(scenario(Scenario::NewCenturyLetter));
     assert!(
         "BCDEF".contains(&letter[6..7]),
         "a 2023-style century letter"
@@ -371,6 +426,176 @@ fn embedded_default_covers_every_listed_case() {
 
     let institutions: BTreeSet<&str> = values(&all, "Myontaja").into_iter().collect();
     assert!(institutions.len() >= 4, "{institutions:?}");
+
+    // VIRTA's OpiskelijanKaikkiTiedot carries no names (virta.md §2.7).
+    for name in [
+        "Sukunimi",
+        "Etunimet",
+        "Sukupuoli",
+        "Kansalaisuus",
+        "Aidinkieli",
+    ] {
+        assert!(!all.contains(&format!("{name}>")), "{name} in an answer");
+    }
+    // Every quirk, in the scenario that shows it.
+    let shows = |s: Scenario, q: Quirk, needle: &str| {
+        assert!(s.quirks().contains(q), "{s:?} does not switch on {q:?}");
+        assert!(
+            scenario(s).contains(needle),
+            "{s:?} shows no {q:?}: {needle}"
+        );
+    };
+    let uas = Scenario::UasDegree;
+    let laji4 = scenario(uas)
+        .split("<virta:Opintosuoritus ")
+        .find(|b| b.contains("<virta:Laji>4</virta:Laji>"))
+        .expect("Laji 4");
+    assert!(!laji4[..laji4.find("</virta:Opintosuoritus>").unwrap()].contains("<virta:Laajuus>"));
+    shows(uas, Quirk::NoLaajuus, "<virta:Laji>4</virta:Laji>");
+    shows(
+        Scenario::FailedAndMuu,
+        Quirk::OpintoviikkoOnly,
+        "<virta:Laajuus>\n                <virta:Opintoviikko>3.000000</virta:Opintoviikko>",
+    );
+    shows(
+        Scenario::FailedAndMuu,
+        Quirk::EmptyMuuScale,
+        "<virta:Nimi>Hyväksytty</virta:Nimi>",
+    );
+    shows(
+        Scenario::FailedAndMuu,
+        Quirk::EmptyMuuScale,
+        "<virta:Asteikko avain=\"11\"/>\n                  <virta:Koodi>10979859</virta:Koodi>",
+    );
+    shows(
+        Scenario::NursingNaytetyo,
+        Quirk::NoAlkuPvm,
+        "opiskelijaAvain=\"H",
+    );
+    assert!(scenario(Scenario::NursingNaytetyo).contains(">\n              <virta:LoppuPvm>"));
+    shows(
+        Scenario::NewCenturyLetter,
+        Quirk::NoNamespace,
+        "\n<Virta>\n  <Opiskelija ",
+    );
+    assert!(!scenario(Scenario::NewCenturyLetter).contains("virta:"));
+    assert_eq!(
+        by_scenario
+            .values()
+            .filter(|s| s.contains("<Virta>"))
+            .count(),
+        1,
+        "no-namespace is a whole file's property: one file"
+    );
+    shows(
+        Scenario::PublicHealthNurse,
+        Quirk::DuplicateNimi,
+        " (vanha nimi)</virta:Nimi>",
+    );
+    let degree = scenario(Scenario::PublicHealthNurse)
+        .split("<virta:Opintosuoritus ")
+        .find(|b| b.contains("<virta:Laji>1</virta:Laji>"))
+        .expect("a degree");
+    assert!(
+        Scenario::PublicHealthNurse
+            .quirks()
+            .contains(Quirk::UnlinkedDegree)
+    );
+    assert!(!degree[..degree.find("</virta:Opintosuoritus>").unwrap()].contains("Sisaltyvyys"));
+    let two = Scenario::TwoInstitutions;
+    shows(
+        two,
+        Quirk::MergedCopy,
+        "<virta:Myontaja>10126</virta:Myontaja>",
+    );
+    let text = scenario(two);
+    let lahti = text
+        .matches("<virta:Myontaja>02470</virta:Myontaja>")
+        .count();
+    let lab = text
+        .matches("<virta:Myontaja>10126</virta:Myontaja>")
+        .count();
+    assert!(
+        lab > 0 && lab < lahti,
+        "{lab} of {lahti} Lahti records copied"
+    );
+    let oids: BTreeSet<&str> = values(text, "KansallinenOppijanumero")
+        .into_iter()
+        .collect();
+    assert!(two.quirks().contains(Quirk::TwoOids));
+    assert_eq!(oids.len(), 2, "two learner numbers: {oids:?}");
+    assert!(scenario(Scenario::Recognised).contains("<virta:Rooli>3</virta:Rooli>"));
+}
+
+#[test]
+fn names_come_from_opiskelijan_tiedot_per_institution() {
+    let secret = test_secret();
+    let (virta, names) = generate_sets(DEFAULT_LEARNERS, DEFAULT_SEED, &secret);
+    for index in 0..DEFAULT_LEARNERS {
+        let l = Learner::generate(DEFAULT_SEED, index).expect("learner");
+        let key = l.key(&secret);
+        let answer = text(&virta[&format!("{}.xml", key.as_str())]);
+        let codes = l.names_institutions();
+        for code in &codes {
+            let file = format!("{}.{code}.xml", key.as_str());
+            let n = text(names.get(&file).unwrap_or_else(|| panic!("no {file}")));
+            assert!(n.contains("<virta:Opiskelijat xmlns:virta="), "{file}");
+            assert_eq!(hetu_of(n), hetu_of(answer), "{file}: another person");
+            // The institution's own student key, as in its OpiskelijanKaikkiTiedot part.
+            let avain = &n[n.find("<virta:Opiskelija avain=\"").unwrap() + 25..];
+            let avain = &avain[..avain.find('"').unwrap()];
+            assert!(
+                answer.contains(&format!("Opiskelija avain=\"{avain}\"")),
+                "{file}"
+            );
+            let with_person = l.scenario().is_none_or(|s| {
+                !matches!(
+                    s,
+                    Scenario::NursingNaytetyo
+                        | Scenario::NewCenturyLetter
+                        | Scenario::OpenUniversity
+                )
+            });
+            if l.scenario().is_some() {
+                assert_eq!(n.contains("<virta:Sukunimi>"), with_person, "{file}");
+            }
+        }
+        let mine = names.keys().filter(|f| f.starts_with(key.as_str())).count();
+        assert_eq!(
+            mine,
+            codes.len(),
+            "learner {index}: one answer per institution"
+        );
+    }
+    assert!(
+        names.keys().any(|f| f.ends_with(".10126.xml")),
+        "LAB's answer"
+    );
+}
+
+#[test]
+fn quirks_are_off_for_random_learners_unless_asked() {
+    let all = Quirks::of(&Quirk::ALL);
+    let mut changed = 0;
+    for index in 12..80 {
+        let plain = Learner::generate(9, index).expect("learner");
+        let asked = Learner::generate_with(9, index, all, 100).expect("learner");
+        let secret = test_secret();
+        assert_eq!(plain.key(&secret), asked.key(&secret), "same person");
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        plain.write_response(&mut a).expect("write");
+        asked.write_response(&mut b).expect("write");
+        assert!(!text(&a).contains("<Virta>"));
+        changed += usize::from(a != b);
+        let none = Learner::generate_with(9, index, all, 0).expect("learner");
+        let mut c = Vec::new();
+        none.write_response(&mut c).expect("write");
+        assert_eq!(a, c, "learner {index}: quirks at 0 percent changed it");
+    }
+    assert_eq!(
+        changed, 68,
+        "every random learner shows the quirks at 100 percent"
+    );
 }
 
 /// Every Myontaja and Organisaatio code, generated or in the shared samples, has an entry in

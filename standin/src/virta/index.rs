@@ -1,7 +1,10 @@
 //! The recorded VIRTA folder, indexed for serving: each file by the identities in it
 //! (henkilötunnus and oppijanumero, read with `rikastin_sources::virta::parse`), and each
 //! `virta:Opiskelija` as a self-contained XML slice, so that answers for several learners or
-//! one institution (`organisaatio`) can be assembled without re-serialising the data.
+//! one institution (`organisaatio`) can be assembled without re-serialising the data. The
+//! `OpiskelijanTiedot` recordings are indexed the same way ([`NamesIndex`]), each also by the
+//! institution code in its file name. Elements in no namespace (a bare `Virta` root, as in
+//! CSC's data-only files without their `xmlns`) count as VIRTA's.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -64,39 +67,7 @@ impl VirtaIndex {
 
     /// Indexes one recording; `path` names it in errors.
     pub(crate) fn add(&mut self, path: &Path, bytes: Vec<u8>) -> Result<()> {
-        let fail = |message: String| Error::Virta {
-            path: path.to_owned(),
-            message: rikastin_sources::redact(&message),
-        };
-        let origin = path
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let virta = parse(&bytes, &origin).map_err(|e| fail(e.to_string()))?;
-        let text = std::str::from_utf8(&bytes).map_err(|e| fail(e.to_string()))?;
-        let opiskelijat = slices(text).map_err(fail)?;
-        if opiskelijat.len() != virta.opiskelijat.len() {
-            return Err(fail(format!(
-                "found {} virta:Opiskelija elements but the parser read {}",
-                opiskelijat.len(),
-                virta.opiskelijat.len()
-            )));
-        }
-        let mut identities: Vec<String> = Vec::new();
-        for opiskelija in &virta.opiskelijat {
-            let hetu = opiskelija
-                .henkilotunnus
-                .as_ref()
-                .map(|h| h.expose().to_owned());
-            identities.extend(hetu);
-            identities.extend(opiskelija.kansallinen_oppijanumero.clone());
-        }
-        identities.sort();
-        identities.dedup();
-        if identities.is_empty() && !virta.opiskelijat.is_empty() {
-            return Err(fail(
-                "no virta:Henkilotunnus or virta:KansallinenOppijanumero to serve it by".to_owned(),
-            ));
-        }
+        let (opiskelijat, identities) = read(path, &bytes)?;
         let at = self.recordings.len();
         for identity in identities {
             self.by_identity.entry(identity).or_default().push(at);
@@ -116,6 +87,111 @@ impl VirtaIndex {
     pub(crate) fn len(&self) -> usize {
         self.recordings.len()
     }
+}
+
+/// One recorded `OpiskelijanTiedot` answer: the learner at one institution.
+#[derive(Debug)]
+pub(crate) struct NamesRecording {
+    /// The institution code from the file name (`<learner key>.<code>.xml`); `None` for
+    /// `<learner key>.xml`, which answers for any institution.
+    pub(crate) organisation: Option<String>,
+    /// Its `virta:Opiskelija` elements.
+    pub(crate) opiskelijat: Vec<OpiskelijaSlice>,
+}
+
+impl NamesRecording {
+    pub(crate) fn serves(&self, organisaatio: &str) -> bool {
+        self.organisation
+            .as_deref()
+            .is_none_or(|o| o == organisaatio)
+    }
+}
+
+/// The `OpiskelijanTiedot` recordings, by the identities inside each.
+#[derive(Debug, Default)]
+pub(crate) struct NamesIndex {
+    pub(crate) recordings: Vec<NamesRecording>,
+    by_identity: HashMap<String, Vec<usize>>,
+}
+
+impl NamesIndex {
+    /// Reads every `*.xml` in `dir` (sorted by name).
+    pub(crate) fn load(dir: &Path) -> Result<Self> {
+        let mut index = NamesIndex::default();
+        for (path, bytes) in crate::read_files(dir, "xml")? {
+            index.add(&path, bytes)?;
+        }
+        Ok(index)
+    }
+
+    /// Indexes one `OpiskelijanTiedot` answer; `path` names it in errors and gives its
+    /// institution.
+    pub(crate) fn add(&mut self, path: &Path, bytes: Vec<u8>) -> Result<()> {
+        let organisation = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".xml"))
+            .and_then(|stem| stem.split_once('.'))
+            .map(|(_, code)| code.to_owned());
+        let (opiskelijat, identities) = read(path, &bytes)?;
+        let at = self.recordings.len();
+        for identity in identities {
+            self.by_identity.entry(identity).or_default().push(at);
+        }
+        self.recordings.push(NamesRecording {
+            organisation,
+            opiskelijat,
+        });
+        Ok(())
+    }
+
+    /// The recordings that hold `identity`, in file-name order.
+    pub(crate) fn find(&self, identity: &str) -> &[usize] {
+        self.by_identity.get(identity).map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.recordings.len()
+    }
+}
+
+/// Parses one recorded answer (any the VIRTA parser reads) and cuts its `virta:Opiskelija`
+/// elements out; returns them and the identities (hetus, OIDs) to serve them by.
+fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<OpiskelijaSlice>, Vec<String>)> {
+    let fail = |message: String| Error::Virta {
+        path: path.to_owned(),
+        message: rikastin_sources::redact(&message),
+    };
+    let origin = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let virta = parse(bytes, &origin).map_err(|e| fail(e.to_string()))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| fail(e.to_string()))?;
+    let opiskelijat = slices(text).map_err(fail)?;
+    if opiskelijat.len() != virta.opiskelijat.len() {
+        return Err(fail(format!(
+            "found {} virta:Opiskelija elements but the parser read {}",
+            opiskelijat.len(),
+            virta.opiskelijat.len()
+        )));
+    }
+    let mut identities: Vec<String> = Vec::new();
+    for opiskelija in &virta.opiskelijat {
+        let hetu = opiskelija
+            .henkilotunnus
+            .as_ref()
+            .map(|h| h.expose().to_owned());
+        identities.extend(hetu);
+        identities.extend(opiskelija.kansallinen_oppijanumero.clone());
+    }
+    identities.sort();
+    identities.dedup();
+    if identities.is_empty() && !virta.opiskelijat.is_empty() {
+        return Err(fail(
+            "no virta:Henkilotunnus or virta:KansallinenOppijanumero to serve it by".to_owned(),
+        ));
+    }
+    Ok((opiskelijat, identities))
 }
 
 /// The namespace declarations an element makes: (prefix, or `None` for the default; URI).
@@ -152,7 +228,11 @@ fn slices(src: &str) -> std::result::Result<Vec<OpiskelijaSlice>, String> {
     loop {
         let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         let (resolved, event) = reader.read_resolved_event().map_err(|e| e.to_string())?;
-        let in_virta = matches!(resolved, ResolveResult::Bound(ns) if ns.as_ref() == VIRTA_NS);
+        let in_virta = match resolved {
+            ResolveResult::Bound(ns) => ns.as_ref() == VIRTA_NS,
+            ResolveResult::Unbound => true,
+            ResolveResult::Unknown(_) => false,
+        };
         match event {
             Event::Start(start) => {
                 let tag = Tag::read(src, before, &start, in_virta, &open)?;
@@ -207,7 +287,7 @@ struct Tag {
     in_virta: bool,
     /// Offset of the tag's `<`.
     lt: usize,
-    /// A `virta:Opiskelija` directly inside `virta:Virta`.
+    /// A `virta:Opiskelija` directly inside `virta:Virta` (or `virta:Opiskelijat`).
     opens_opiskelija: bool,
 }
 
@@ -227,7 +307,7 @@ impl Tag {
             .map_or(before, |i| before + i);
         let parent_is_virta = open
             .last()
-            .is_some_and(|(name, ns, _)| *ns && name == "Virta");
+            .is_some_and(|(name, ns, _)| *ns && (name == "Virta" || name == "Opiskelijat"));
         Ok(Tag {
             opens_opiskelija: in_virta && local == "Opiskelija" && parent_is_virta,
             local,

@@ -1,5 +1,6 @@
 //! The VIRTA stand-in: SOAP 1.1 at `/luku/OpiskelijanTiedot` (alias `/luku106/...`), answering
-//! `OpiskelijanKaikkiTiedot` and `OpiskelijanKaikkiTiedotLista` from recorded responses, with
+//! `OpiskelijanKaikkiTiedot`, `OpiskelijanKaikkiTiedotLista` and `OpiskelijanTiedot` (the names,
+//! per institution) from recorded responses, with
 //! the real service's validation faults, credential check and "nobody found" forms
 //! (virta.md §2, §9), and the WSDL with the stand-in's own address.
 
@@ -21,7 +22,7 @@ use quick_xml::NsReader;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 
-pub(crate) use index::VirtaIndex;
+pub(crate) use index::{NamesIndex, VirtaIndex};
 use request::{EnvelopeError, Operation, Rejection, Request};
 
 use crate::config::{AuthFailure, Quirk};
@@ -222,6 +223,9 @@ fn answer(state: &Shared, payload: Result<request::Node, EnvelopeError>) -> Repl
 
 /// The recorded data for the request's learners, filtered by `organisaatio`.
 fn lookup(state: &Shared, request: &Request) -> Reply {
+    if request.operation == Operation::Tiedot {
+        return lookup_names(state, request);
+    }
     let index = &state.virta;
     let mut files: Vec<usize> = Vec::new();
     for identity in &request.identities {
@@ -267,6 +271,38 @@ fn lookup(state: &Shared, request: &Request) -> Reply {
         empty_sections,
     );
     Reply::new(StatusCode::OK, TEXT_XML, body, outcome)
+}
+
+/// `OpiskelijanTiedot`: the names recordings of the learner at `organisaatio`, or an empty
+/// `virta:Opiskelijat`.
+fn lookup_names(state: &Shared, request: &Request) -> Reply {
+    let index = &state.virta_names;
+    let organisaatio = request.organisaatio.as_deref().unwrap_or("");
+    let mut files: Vec<usize> = Vec::new();
+    for identity in &request.identities {
+        for &file in index.find(identity) {
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
+    let slices: Vec<_> = files
+        .iter()
+        .filter_map(|&file| index.recordings.get(file))
+        .filter(|recording| recording.serves(organisaatio))
+        .flat_map(|recording| recording.opiskelijat.iter())
+        .collect();
+    let outcome = if slices.is_empty() {
+        Outcome::NoData
+    } else {
+        Outcome::Ok
+    };
+    Reply::new(
+        StatusCode::OK,
+        TEXT_XML,
+        soap::names_answer(&slices),
+        outcome,
+    )
 }
 
 /// Faults are HTTP 500 in SOAP 1.1 (virta.md §2.8).

@@ -215,6 +215,9 @@ pub(crate) enum Operation {
     KaikkiTiedot,
     /// `OpiskelijanKaikkiTiedotLista`: up to 200 learners, by hetu or by OID.
     KaikkiTiedotLista,
+    /// `OpiskelijanTiedot`: one learner's person data at one institution (`organisaatio` is
+    /// mandatory).
+    Tiedot,
 }
 
 impl Operation {
@@ -222,18 +225,18 @@ impl Operation {
         match self {
             Operation::KaikkiTiedot => "OpiskelijanKaikkiTiedotResponse",
             Operation::KaikkiTiedotLista => "OpiskelijanKaikkiTiedotListaResponse",
+            Operation::Tiedot => "OpiskelijanTiedotResponse",
         }
     }
 }
 
 /// The other operations of the WSDL (virta.md §2.4), known but not served here.
-const UNSERVED: [&str; 6] = [
+const UNSERVED: [&str; 5] = [
     "OpintosuorituksetRequest",
     "TutkinnotRequest",
     "OpiskeluoikeudetRequest",
     "LukukausiIlmoittautumisetRequest",
     "LiikkuvuusjaksotRequest",
-    "OpiskelijanTiedotRequest",
 ];
 
 /// A valid request.
@@ -283,6 +286,8 @@ pub(crate) fn validate(
         Operation::KaikkiTiedot
     } else if payload.is(LUKU_NS, "OpiskelijanKaikkiTiedotListaRequest") {
         Operation::KaikkiTiedotLista
+    } else if payload.is(LUKU_NS, "OpiskelijanTiedotRequest") {
+        Operation::Tiedot
     } else if payload.ns.as_deref() == Some(LUKU_NS) && UNSERVED.contains(&&*payload.local) {
         return Err(Rejection::Unserved(payload.local.clone()));
     } else {
@@ -321,6 +326,7 @@ impl Validator<'_> {
         let (identities, organisaatio) = match operation {
             Operation::KaikkiTiedot => self.hakuehdot(hakuehdot),
             Operation::KaikkiTiedotLista => self.hakuehdot_lista(hakuehdot),
+            Operation::Tiedot => self.hakuehdot_organisaatio(hakuehdot),
         }?;
         let [jarjestelma, tunnus, avain] = credentials?;
         Some(Request {
@@ -462,6 +468,20 @@ impl Validator<'_> {
         };
         let organisaatio = self.organisaatio_tail(children, &[])?;
         Some((vec![identity?], organisaatio))
+    }
+
+    /// `OpiskelijanTiedotRequest`'s Hakuehdot: like `HakuEhdotOrganisaatioVapaa`, but
+    /// `organisaatio` is mandatory (virta.md §2.5: person data is always per institution).
+    fn hakuehdot_organisaatio(
+        &mut self,
+        hakuehdot: &Node,
+    ) -> Option<(Vec<String>, Option<String>)> {
+        let (identities, organisaatio) = self.hakuehdot(hakuehdot)?;
+        if organisaatio.is_none() {
+            self.incomplete(hakuehdot, &["organisaatio"]);
+            return None;
+        }
+        Some((identities, organisaatio))
     }
 
     /// `HakuEhdotOrganisaatioVapaaLista`: 1-200 henkilotunnusLista or 1-200

@@ -48,6 +48,23 @@ pub(crate) fn answer(
     out
 }
 
+/// An `OpiskelijanTiedot` answer: `virta:Opiskelijat` holding `opiskelijat`, empty when
+/// nobody is known (the schema wants one; the stand-in has no recording to say otherwise).
+pub(crate) fn names_answer(opiskelijat: &[&OpiskelijaSlice]) -> String {
+    let mut out =
+        String::with_capacity(512 + opiskelijat.iter().map(|o| o.xml.len()).sum::<usize>());
+    out.push_str(ENVELOPE_START);
+    out.push_str(&format!(
+        "<virtaluku:OpiskelijanTiedotResponse xmlns:virtaluku=\"{LUKU_NS}\"><virta:Opiskelijat xmlns:virta=\"{VIRTA_NS}\">"
+    ));
+    for slice in opiskelijat {
+        out.push_str(&slice.xml);
+    }
+    out.push_str("</virta:Opiskelijat></virtaluku:OpiskelijanTiedotResponse>");
+    out.push_str(ENVELOPE_END);
+    out
+}
+
 /// A `SOAP-ENV:Client` "Validation error" fault with one `spring-ws:ValidationError` per
 /// message (virta.md §2.8). The messages quote the rejected values, as the real ones do.
 pub(crate) fn validation_fault(messages: &[String]) -> String {

@@ -19,6 +19,11 @@ pub fn recorded_virta() -> PathBuf {
     workspace().join("data/recorded/virta/OpiskelijanKaikkiTiedot")
 }
 
+/// The embedded default's recorded VIRTA `OpiskelijanTiedot` answers (the names).
+pub fn recorded_names() -> PathBuf {
+    workspace().join("data/recorded/virta/OpiskelijanTiedot")
+}
+
 /// The shared WSDL, when the shared folder sits next to the workspace.
 pub fn shared_wsdl() -> Option<PathBuf> {
     let path = workspace().join("../shared/specs/virta/opiskelijatiedot.wsdl");
