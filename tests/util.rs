@@ -44,7 +44,10 @@ impl TestDir {
     pub fn embedded() -> Self {
         let t = Self::with_recordings(&repo().join("data/recorded/virta/OpiskelijanKaikkiTiedot"));
         let koski = format!(
-            "  koski:\n    recorded_dir: {}\nenrichment:\n  catalogues_dir: {}\n  ds_dir: {}\n",
+            "    names_dir: {}\n  koski:\n    recorded_dir: {}\nenrichment:\n  catalogues_dir: {}\n  ds_dir: {}\n",
+            repo()
+                .join("data/recorded/virta/OpiskelijanTiedot")
+                .display(),
             repo().join("data/recorded/koski/oppija").display(),
             repo().join("data/catalogues").display(),
             repo().join("data/ds").display()

@@ -47,6 +47,11 @@ pub struct HttpConfig {
     /// Longest backoff delay, and the most a `Retry-After` header may make us wait.
     #[serde(default = "default_backoff_max_ms")]
     pub backoff_max_ms: u64,
+    /// The largest answer read, in megabytes, as sent (`Content-Length`) and as decompressed:
+    /// a 1 MB gzip answer may inflate to gigabytes. A larger one fails the learner's refresh,
+    /// naming the source and the limit, and is not retried. Real answers are 50–200 KB.
+    #[serde(default = "default_max_body_mb")]
+    pub max_body_mb: u64,
 }
 
 const fn default_timeout_ms() -> u64 {
@@ -73,6 +78,9 @@ const fn default_backoff_initial_ms() -> u64 {
 const fn default_backoff_max_ms() -> u64 {
     10_000
 }
+const fn default_max_body_mb() -> u64 {
+    64
+}
 
 impl HttpConfig {
     /// A config with every default, for `endpoint`.
@@ -87,6 +95,7 @@ impl HttpConfig {
             max_retries: default_max_retries(),
             backoff_initial_ms: default_backoff_initial_ms(),
             backoff_max_ms: default_backoff_max_ms(),
+            max_body_mb: default_max_body_mb(),
         }
     }
 
@@ -111,6 +120,9 @@ impl HttpConfig {
         }
         if self.backoff_initial_ms > self.backoff_max_ms {
             return Err("backoff_initial_ms: must not exceed backoff_max_ms".into());
+        }
+        if self.max_body_mb == 0 {
+            return Err("max_body_mb: must be at least 1".into());
         }
         Ok(())
     }
@@ -319,7 +331,7 @@ impl HttpSource {
                     } => (reason, retry_after),
                 },
                 Err(NoAnswer::Transient(reason)) => (reason, None),
-                Err(NoAnswer::Refused(error)) => return Err(error),
+                Err(NoAnswer::Refused(error) | NoAnswer::Fatal(error)) => return Err(error),
             };
             let Some(delay) = backoff.next() else {
                 return Err(FetchError::Exhausted {
@@ -360,16 +372,44 @@ impl HttpSource {
             .map_err(|e| NoAnswer::Transient(transport_failure(&e)))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| {
-            NoAnswer::Transient(format!(
-                "HTTP {status}, body cut off: {}",
-                transport_failure(&e)
-            ))
-        })?;
+        let limit = self.config.max_body_mb.saturating_mul(1024 * 1024);
+        let too_large = || {
+            NoAnswer::Fatal(FetchError::Unreadable {
+                service: self.service,
+                detail: format!(
+                    "the answer is larger than max_body_mb ({} MB) of sources.{}.http",
+                    self.config.max_body_mb, self.service
+                ),
+            })
+        };
+        // As sent: refuse before reading a byte of a body announced too large.
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        // As decompressed: read chunk by chunk and stop at the limit, never holding more.
+        let mut response = response;
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (body.len() + chunk.len()) as u64 > limit {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(NoAnswer::Transient(format!(
+                        "HTTP {status}, body cut off: {}",
+                        transport_failure(&e)
+                    )));
+                }
+            }
+        }
         Ok(Answer {
             status,
             headers,
-            body: body.to_vec(),
+            body,
         })
     }
 }
@@ -380,6 +420,8 @@ enum NoAnswer {
     Transient(String),
     /// The service refused our credentials earlier; do not send.
     Refused(FetchError),
+    /// The answer cannot be used, and asking again would give the same (e.g. too large).
+    Fatal(FetchError),
 }
 
 /// A transport error in words, without the URL (a KOSKI URL carries the learner's OID).

@@ -162,8 +162,10 @@ pub(crate) fn apply(quirks: Quirks, l: &mut LearnerRecord, rng: &mut Rng) {
 
 fn no_laajuus(l: &mut LearnerRecord) {
     let all = || l.opiskelijat.iter().flat_map(|o| o.suoritukset.iter());
+    // A module with its parts, as in the real answer where one module without an extent cost a
+    // learner 81 results; else any result that is mapped (a Laji 4 one is excluded anyway).
     let target = all()
-        .position(|s| s.laji == "4")
+        .position(|s| s.laji == "2" && !s.sisaltyvyys.is_empty())
         .or_else(|| all().position(|s| s.laji == "2"));
     if let Some(i) = target
         && let Some(s) = l

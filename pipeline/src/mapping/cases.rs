@@ -25,6 +25,10 @@ pub struct Case {
     /// A recorded VIRTA answer for one learner.
     #[serde(default)]
     pub virta: Option<PathBuf>,
+    /// A folder of recorded `OpiskelijanTiedot` answers (the names), read for `virta` as a
+    /// recorded run reads `sources.virta.names_dir`.
+    #[serde(default)]
+    pub names: Option<PathBuf>,
     /// A recorded KOSKI oppija answer for the same learner.
     #[serde(default)]
     pub koski: Option<PathBuf>,
@@ -105,13 +109,19 @@ fn build(case: &Case, base: &Path, mappings: &Mappings) -> Result<String, String
         let path = base.join(p);
         std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
     };
-    let virta = match &case.virta {
+    let mut virta = match &case.virta {
         Some(p) => Some(
             rikastin_sources::virta::parse(&read(p)?, &p.display().to_string())
                 .map_err(|e| e.to_string())?,
         ),
         None => None,
     };
+    if let (Some(answer), Some(dir), Some(p)) = (&mut virta, &case.names, &case.virta) {
+        let folder =
+            rikastin_sources::RecordedFolder::open(&base.join(dir)).map_err(|e| e.to_string())?;
+        let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        crate::run::recorded::join_recorded_names(&folder, stem, answer).map_err(|f| f.error)?;
+    }
     let oppija = match &case.koski {
         Some(p) => Some(
             rikastin_sources::koski::parse(&read(p)?, &p.display().to_string())

@@ -488,6 +488,16 @@ impl<'a> ReportBuilder<'_, 'a> {
         self.results += 1;
 
         let (scheme_id, label, failed) = self.grade(rec)?;
+        // Counted where the record is read, whichever level carries the credits.
+        match rec
+            .laajuus
+            .as_ref()
+            .map(|l| (&l.opintopiste, &l.opintoviikko))
+        {
+            None => count(self.quirks, "no-laajuus"),
+            Some((None, Some(_))) => count(self.quirks, "opintoviikko-only"),
+            Some(_) => {}
+        }
         let is_degree = node.los_type == LosType::DegreeProgramme;
         // A degree whose parts are not linked (no Sisaltyvyys) but share its study right with
         // other results is the sum of them: its own extent is not counted again (docs/virta.md).
@@ -599,7 +609,6 @@ impl<'a> ReportBuilder<'_, 'a> {
             value: Some(value),
         };
         let Some(laajuus) = &rec.laajuus else {
-            count(self.quirks, "no-laajuus");
             return Ok(Vec::new());
         };
         let in_range = |d: &rikastin_sources::virta::Decimal| credit_in_range(d.to_f64());
@@ -618,7 +627,6 @@ impl<'a> ReportBuilder<'_, 'a> {
                 value(rec, "Laajuus/Opintopiste", &op.as_str())?,
             )]),
             (None, Some(ov)) => {
-                count(self.quirks, "opintoviikko-only");
                 let ects = study_weeks_to_ects(ov).ok_or_else(|| MapError::Value {
                     myontaja: rec.myontaja.clone(),
                     avain: rec.avain.clone(),

@@ -366,7 +366,7 @@ fn take(
 /// institution of the answer (one call per institution, virta.md §6.1). A missing file means
 /// that answer was not recorded; one that does not read fails the recording, as a failed call
 /// fails a live refresh.
-fn join_recorded_names(
+pub(crate) fn join_recorded_names(
     folder: &RecordedFolder,
     name: &str,
     virta: &mut rikastin_sources::virta::Virta,

@@ -232,3 +232,37 @@ fn config_checks_name_the_key() {
         .starts_with("max_in_flight")
     );
 }
+
+/// A gzip answer of a few kilobytes that inflates past the cap, and one announced too large:
+/// refused with the source and the limit, not retried, never held whole (issue 19).
+#[tokio::test]
+async fn an_answer_over_max_body_mb_is_refused_naming_the_source_and_the_limit() {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&vec![b' '; 3 * 1024 * 1024]).unwrap();
+    let gz = gz.finish().unwrap();
+    assert!(gz.len() < 64 * 1024);
+    let mut bomb = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        gz.len()
+    )
+    .into_bytes();
+    bomb.extend_from_slice(&gz);
+    let announced = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 2097152\r\nConnection: close\r\n\r\n";
+    for answer in [bomb, announced.as_bytes().to_vec()] {
+        let s = serve(vec![Some(answer), reply("200 OK", "", EMPTY_VIRTA)]).await;
+        let err = client(HttpConfig {
+            max_body_mb: 1,
+            ..fast(&s.url)
+        })
+        .opiskelijan_kaikki_tiedot(VirtaQuery::Henkilotunnus(HETU), "t")
+        .await
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("max_body_mb (1 MB) of sources.virta.http"),
+            "{text}"
+        );
+        assert_eq!(s.seen.lock().unwrap().len(), 1, "not retried");
+    }
+}
