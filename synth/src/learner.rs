@@ -48,7 +48,8 @@ impl Learner {
                 let birth = s.birth(&mut rng);
                 // Scenario learners own individual numbers 002..; bulk ones start at 020.
                 let hetu = Henkilotunnus::new(birth, s.marker_style(&mut rng), 2 + index as u16);
-                (hetu, birth, s.has_person(), s.has_oppijanumero())
+                // VIRTA knows every person's names: OpiskelijanTiedot always carries them.
+                (hetu, birth, true, s.has_oppijanumero())
             }
             None => {
                 let k = index - Scenario::ALL.len() as u64;
@@ -60,7 +61,10 @@ impl Learner {
                 }
                 let (birth, individual) = bulk_identity(seed, k);
                 let hetu = Henkilotunnus::new(birth, marker_style(&mut rng), individual);
-                (hetu, birth, rng.chance(85), rng.chance(30))
+                // VIRTA knows every person's names (OpiskelijanTiedot); the draw that once left
+                // 15 % without them is kept, so the other learners stay as they were.
+                let _ = rng.chance(85);
+                (hetu, birth, true, rng.chance(30))
             }
         };
         let mut person = with_person.then(|| person(&mut rng, &hetu));
@@ -166,8 +170,7 @@ impl Learner {
 
     /// Writes the SOAP 1.1 `OpiskelijanTiedotResponse` of institution `code`: the learner under
     /// that institution's `avain`, with name, sex, nationality, mother tongue, home municipality
-    /// and enrolment date (the learners of scenarios without person fields get only their
-    /// identifiers). Nothing is written for an institution the learner has no records at.
+    /// and enrolment date. Nothing is written for an institution the learner has no records at.
     pub fn write_names<W: Write>(&self, code: &str, out: &mut W) -> io::Result<()> {
         match self
             .record

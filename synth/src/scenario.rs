@@ -43,7 +43,7 @@ pub enum Scenario {
     NursingNaytetyo,
     /// University of Turku: the Latin thesis scale A, B, N, C, E (Tutkielma), keys with `¤`.
     TutkielmaScale,
-    /// Born 2004 with a 2023-style century letter; Metropolia nursing in progress; no person fields.
+    /// Born 2004 with a 2023-style century letter; Metropolia nursing in progress.
     NewCenturyLetter,
     /// Centria UAS: public health nurse degree (240 op), Finnish names only, like fi-ncp's sample.
     PublicHealthNurse,
@@ -103,9 +103,7 @@ impl Scenario {
             Scenario::StudyRightOnly => {
                 "LUT study right and registrations only, no Opintosuoritukset section"
             }
-            Scenario::NursingNaytetyo => {
-                "SeAMK nursing: Naytetyo HYV/KH, Patevyys 12; no person fields"
-            }
+            Scenario::NursingNaytetyo => "SeAMK nursing: Naytetyo HYV/KH, Patevyys 12",
             Scenario::TutkielmaScale => {
                 "Turku LuK + FM mathematics: Tutkielma A, B, N, C, E; keys with ¤"
             }
@@ -160,14 +158,6 @@ impl Scenario {
             Scenario::PublicHealthNurse => &[Quirk::DuplicateNimi, Quirk::UnlinkedDegree],
             _ => &[],
         })
-    }
-
-    /// Whether the OpiskelijanTiedot answers carry name, sex and nationality.
-    pub(crate) fn has_person(self) -> bool {
-        !matches!(
-            self,
-            Scenario::NursingNaytetyo | Scenario::NewCenturyLetter | Scenario::OpenUniversity
-        )
     }
 
     /// Whether the answer carries a learner number.

@@ -398,6 +398,17 @@ impl Cut {
             }
         }
         let head = src.get(self.start..self.qname_end).ok_or_else(bad)?;
+        // A slice of a file in no namespace (a bare `Virta`) gets VIRTA's, so that it reads as
+        // VIRTA data inside the `virta:Virta` of an assembled answer, as the real service's would.
+        let unprefixed = !head.contains(':');
+        let has_default = self
+            .own
+            .iter()
+            .chain(self.inherited.iter())
+            .any(|(p, _)| p.is_none());
+        if unprefixed && !has_default {
+            added.push_str(&format!(" xmlns=\"{VIRTA_NS}\""));
+        }
         let rest = src.get(self.qname_end..end).ok_or_else(bad)?;
         let xml = format!("{head}{added}{rest}");
         let shift = |offset: usize| offset.saturating_sub(self.start) + added.len();

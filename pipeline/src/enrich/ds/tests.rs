@@ -354,7 +354,15 @@ fn recording(key_prefix: &str) -> PathBuf {
 
 fn mapped(path: &Path) -> Elmo {
     let bytes = std::fs::read(path).unwrap();
-    let parsed = virta::parse(&bytes, &path.display().to_string()).unwrap();
+    let mut parsed = virta::parse(&bytes, &path.display().to_string()).unwrap();
+    // The names come from the recorded OpiskelijanTiedot answers, as in a recorded run.
+    let names = rikastin_sources::RecordedFolder::open(
+        &workspace().join("data/recorded/virta/OpiskelijanTiedot"),
+    )
+    .unwrap();
+    let stem = path.file_stem().unwrap().to_str().unwrap();
+    crate::run::recorded::join_recorded_names(&names, stem, &mut parsed)
+        .unwrap_or_else(|f| panic!("{}", f.error));
     let records: Vec<&virta::Opiskelija> = parsed.opiskelijat.iter().collect();
     let maps = Mappings::load(&workspace().join("mappings")).unwrap();
     let now = "2026-11-23T10:00:00+02:00".parse().unwrap();
