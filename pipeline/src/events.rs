@@ -96,8 +96,8 @@ mod tests {
             phase: Phase::Fetch,
             error: "koski rejected the request: HTTP 400 badRequest".to_owned(),
             class: Some("invalid"),
-            source: Some("koski".to_owned()),
-            exclusions: Vec::new(),
+            source: Some("koski".into()),
+            exclusions: None,
         });
         let captured = Captured::default();
         let writer = captured.clone();

@@ -170,6 +170,47 @@ fn strip_location(message: &str) -> String {
     }
 }
 
+/// `#[serde(deserialize_with = "unique_keys")]` for a map whose keys must not repeat: YAML lets
+/// a later key silently win over an earlier one (issue 19: two entries for one institution in
+/// institutions.yaml, and `mappings check` said ok). The error gets the key's file:line:column.
+pub fn unique_keys<'de, D, K, V>(
+    deserializer: D,
+) -> Result<std::collections::BTreeMap<K, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    K: serde::Deserialize<'de> + Ord + fmt::Display,
+    V: serde::Deserialize<'de>,
+{
+    struct Visitor<K, V>(std::marker::PhantomData<(K, V)>);
+    impl<'de, K, V> serde::de::Visitor<'de> for Visitor<K, V>
+    where
+        K: serde::Deserialize<'de> + Ord + fmt::Display,
+        V: serde::Deserialize<'de>,
+    {
+        type Value = std::collections::BTreeMap<K, V>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map whose keys are all different")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = std::collections::BTreeMap::new();
+            while let Some(key) = map.next_key::<K>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "duplicate key `{key}`: each may be given once"
+                    )));
+                }
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,45 +266,4 @@ mod tests {
             "mappings/x.yaml:3 (at `credit.place`): expected leaves or roots"
         );
     }
-}
-
-/// `#[serde(deserialize_with = "unique_keys")]` for a map whose keys must not repeat: YAML lets
-/// a later key silently win over an earlier one (issue 19: two entries for one institution in
-/// institutions.yaml, and `mappings check` said ok). The error gets the key's file:line:column.
-pub fn unique_keys<'de, D, K, V>(
-    deserializer: D,
-) -> Result<std::collections::BTreeMap<K, V>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    K: serde::Deserialize<'de> + Ord + fmt::Display,
-    V: serde::Deserialize<'de>,
-{
-    struct Visitor<K, V>(std::marker::PhantomData<(K, V)>);
-    impl<'de, K, V> serde::de::Visitor<'de> for Visitor<K, V>
-    where
-        K: serde::Deserialize<'de> + Ord + fmt::Display,
-        V: serde::Deserialize<'de>,
-    {
-        type Value = std::collections::BTreeMap<K, V>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a map whose keys are all different")
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut map: A,
-        ) -> Result<Self::Value, A::Error> {
-            let mut out = std::collections::BTreeMap::new();
-            while let Some(key) = map.next_key::<K>()? {
-                if out.contains_key(&key) {
-                    return Err(serde::de::Error::custom(format!(
-                        "duplicate key `{key}`: each may be given once"
-                    )));
-                }
-                let value = map.next_value()?;
-                out.insert(key, value);
-            }
-            Ok(out)
-        }
-    }
-    deserializer.deserialize_map(Visitor(std::marker::PhantomData))
 }

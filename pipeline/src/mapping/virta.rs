@@ -624,7 +624,7 @@ impl<'a> ReportBuilder<'_, 'a> {
         match (&laajuus.opintopiste, &laajuus.opintoviikko) {
             (Some(op), _) => Ok(vec![credit(
                 scheme,
-                value(rec, "Laajuus/Opintopiste", &op.as_str())?,
+                value(rec, "Laajuus/Opintopiste", op.as_str())?,
             )]),
             (None, Some(ov)) => {
                 let ects = study_weeks_to_ects(ov).ok_or_else(|| MapError::Value {
@@ -655,7 +655,7 @@ impl<'a> ReportBuilder<'_, 'a> {
         Ok(vec![Credit {
             scheme: DEGREE_EXTENT_SCHEME.into(),
             level: None,
-            value: Some(value(rec, "Laajuus/Opintopiste", &op.as_str())?),
+            value: Some(value(rec, "Laajuus/Opintopiste", op.as_str())?),
         }])
     }
 

@@ -570,7 +570,7 @@ fn target_failure(key: &LearnerKey, source: &str, error: String, class: &'static
         phase: Phase::Fetch,
         error,
         class: Some(class),
-        exclusions: Vec::new(),
+        exclusions: None,
         source: Some(source.into()),
     }
 }

@@ -125,7 +125,7 @@ mod tests {
                 error: "virta: HTTP 503".into(),
                 class: Some("exhausted"),
                 source: Some("virta".into()),
-                exclusions: Vec::new(),
+                exclusions: None,
             }],
             ..Summary::default()
         };

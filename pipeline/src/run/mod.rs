@@ -217,11 +217,17 @@ pub struct Failure {
     /// Where it failed, when a live run knows: `virta` or `koski` (that call failed),
     /// `virta+koski` (the answers of both were in hand), `target` (the target's own row).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub source: Option<Box<str>>,
     /// For a learner with no data (class `no-data`): the records kept out, with the reasons.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub exclusions: Vec<Exclusion>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclusions: Option<Box<Excluded>>,
 }
+
+/// The records a no-data learner's sources sent, every one kept out with its reason (boxed in
+/// a [`Failure`], which most failures leave empty).
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct Excluded(pub Vec<Exclusion>);
 
 /// The class of a learner whose sources answered but every record was excluded on purpose
 /// (e.g. pre-primary education only): "no data", with the reasons, not a failure.
@@ -497,8 +503,8 @@ impl Builder<'_> {
             phase,
             error,
             class: None,
-            source: Some(source_names(&learner.sources)),
-            exclusions: Vec::new(),
+            source: Some(source_names(&learner.sources).into()),
+            exclusions: None,
         };
         let Assembled {
             mut elmo,
@@ -517,7 +523,7 @@ impl Builder<'_> {
         .map_err(|e| match e {
             AssembleError::NoData { exclusions } => Failure {
                 class: Some(NO_DATA),
-                exclusions,
+                exclusions: Some(Box::new(Excluded(exclusions))),
                 ..fail(
                     Phase::Map,
                     format!("{}: no data: every record was excluded", learner.label),
@@ -643,7 +649,8 @@ impl Summary {
             return self.failures.push(failure);
         }
         self.no_data += 1;
-        for e in &failure.exclusions {
+        let exclusions = failure.exclusions.map(|e| e.0).unwrap_or_default();
+        for e in &exclusions {
             *self.excluded.entry(e.reason.clone()).or_insert(0) += 1;
         }
         if self.keep_outcomes {
@@ -652,7 +659,7 @@ impl Summary {
                 recording: failure.recording,
                 results: 0,
                 outcome: NO_DATA,
-                exclusions: failure.exclusions,
+                exclusions,
                 quirks: Quirks::new(),
                 warnings: Vec::new(),
             });

@@ -419,6 +419,6 @@ fn fetch_failure(recording: &str, error: String) -> Failure {
         error,
         class: None,
         source: None,
-        exclusions: Vec::new(),
+        exclusions: None,
     }
 }

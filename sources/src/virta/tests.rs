@@ -720,11 +720,7 @@ fn malformed_decimal_and_boolean_reject_the_record() {
         "<Laji>2</Laji>",
         "<Laji>2</Laji><Opinnaytetyo>kyllä</Opinnaytetyo>",
     )));
-    assert!(
-        r.detail.starts_with(&format!("test.xml:9:")),
-        "{}",
-        r.detail
-    );
+    assert!(r.detail.starts_with("test.xml:9:"), "{}", r.detail);
     assert!(
         r.detail.contains(&format!("{SUORITUS_PATH}/Opinnaytetyo")),
         "{}",

@@ -351,8 +351,6 @@ fn learner(henkilo: &Henkilo, rules: &KoskiRules) -> Learner {
 struct Node<'a> {
     suoritus: &'a Suoritus,
     los_type: Option<LosType>,
-    /// JSON pointer, for errors.
-    path: String,
     main_level: bool,
     parts: Vec<Node<'a>>,
 }
@@ -440,7 +438,6 @@ impl<'a, 'm> ReportBuilder<'m, '_> {
         Ok(Some(Node {
             suoritus: s,
             los_type,
-            path,
             main_level,
             parts,
         }))

@@ -91,17 +91,10 @@ fn walk<'a>(los: &'a Los, path: &mut Vec<&'a Los>, out: &mut Vec<Vec<&'a Los>>) 
 }
 
 fn all_ids(m: &Mapped) -> Vec<String> {
-    fn rec(l: &Los, out: &mut Vec<String>) {
-        out.push(attainment_id(l).to_owned());
-        l.has_part.iter().for_each(|p| rec(p, out));
-    }
-    let mut out = Vec::new();
-    m.elmo
-        .reports
-        .iter()
-        .flat_map(|r| &r.los)
-        .for_each(|l| rec(l, &mut out));
-    out
+    every_los(m)
+        .into_iter()
+        .map(|l| attainment_id(l).to_owned())
+        .collect()
 }
 
 #[test]
@@ -522,7 +515,7 @@ fn a_merged_institutions_copy_is_shown_once_under_the_one_that_awarded_it() {
     let old = rec("K1", "02470", &course("2018-05-04", OP5));
     let new = rec("K2", "10126", &course("2021-05-04", OP5));
     let m = map(&learner_doc(&[
-        ("lahti", suoritukset(&[old.clone()])),
+        ("lahti", suoritukset(std::slice::from_ref(&old))),
         (
             "lab",
             suoritukset(&[
