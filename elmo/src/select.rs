@@ -2,9 +2,10 @@
 //! which results the NCP sends, so the signed document differs per request).
 //!
 //! A selected LOS comes with its whole subtree: a degree's credits describe all its parts.
-//! An ancestor that is only there to hold a selected part keeps its identity and titles but
-//! loses its own result (status, grade, credits, Diploma Supplement), because the student did
-//! not pick it and its credits would count parts that are not sent.
+//! An ancestor that is only there to hold a selected part keeps its identity, titles and
+//! status but loses the rest of its result (grade, credits, Diploma Supplement), because the
+//! student did not pick it and its credits would count parts that are not sent. The status
+//! stays: every LOI must have one (elmo.md §8 rule 7), and "passed" is still true of it.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -100,6 +101,7 @@ fn strip_result(loi: &mut Loi) {
     *loi = Loi {
         identifiers: std::mem::take(&mut loi.identifiers),
         start: loi.start.take(),
+        status: loi.status.take(),
         ..Loi::default()
     };
 }

@@ -28,6 +28,21 @@ pub fn default_filter(format: LogFormat) -> &'static str {
     }
 }
 
+/// The HTML sanitiser's tokenizer logs every token at trace level (43k lines for the demo):
+/// `RIKASTIN_LOG=trace` means our trace, so those crates stay at `warn` unless named.
+const NOISY: [&str; 3] = ["html5ever", "markup5ever", "ammonia"];
+
+/// `directives` with [`NOISY`] crates held at `warn` unless a directive names them.
+pub fn quiet_dependencies(directives: &str) -> String {
+    let mut out = directives.trim().to_owned();
+    for krate in NOISY {
+        if !directives.contains(krate) {
+            out.push_str(&format!(",{krate}=warn"));
+        }
+    }
+    out
+}
+
 /// Sets up the log for the whole process. `format` is `--log-format`; without it, text on a
 /// terminal and JSON otherwise. `RIKASTIN_LOG` (tracing's EnvFilter syntax) replaces the default
 /// filter.
@@ -40,7 +55,7 @@ pub fn init_logs(format: Option<LogFormat>) {
     });
     let filter = match std::env::var("RIKASTIN_LOG") {
         Ok(directives) if !directives.trim().is_empty() => {
-            EnvFilter::builder().parse_lossy(directives)
+            EnvFilter::builder().parse_lossy(quiet_dependencies(&directives))
         }
         _ => EnvFilter::new(default_filter(format)),
     };
@@ -170,5 +185,22 @@ mod tests {
         for what in ["targets", "recordings"] {
             ProgressStyle::with_template(&template(what)).expect("a valid template");
         }
+    }
+}
+
+#[cfg(test)]
+mod quiet_tests {
+    use super::quiet_dependencies;
+
+    #[test]
+    fn trace_means_our_trace_not_the_tokenizer_s() {
+        assert_eq!(
+            quiet_dependencies("trace"),
+            "trace,html5ever=warn,markup5ever=warn,ammonia=warn"
+        );
+        // Named on purpose, they are left as asked.
+        assert!(
+            quiet_dependencies("html5ever=trace").starts_with("html5ever=trace,markup5ever=warn")
+        );
     }
 }

@@ -407,10 +407,27 @@ fn main() -> ExitCode {
         // `rikastin show … | head`: the reader went away, which is not our failure (as `rg | head`).
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("rikastin: {err:#}");
+            eprintln!("rikastin: {}", describe(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, each said once: a library error that already quotes its cause
+/// (`file: cannot read: No such file or directory`) is not followed by the cause again.
+fn describe(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Whether an error is a write to a pipe whose reader has gone.

@@ -285,3 +285,22 @@ fn a_closed_pipe_ends_show_and_explain_quietly() {
         );
     }
 }
+
+/// A missing file is named once with its cause said once (issue 19: the cause came twice).
+#[test]
+fn a_missing_config_says_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("none.yaml");
+    let out = std::process::Command::new(rikastin_tests::binary())
+        .args(["run", "--config", missing.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("none.yaml: cannot read"), "{stderr}");
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "{stderr}"
+    );
+}

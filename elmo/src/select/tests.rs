@@ -102,8 +102,16 @@ fn a_course_comes_with_its_ancestors_stripped_of_their_results() {
     let degree = &cut.reports[0].los[0];
     let loi = &degree.specifies.instance;
     assert!(loi.credits.is_empty(), "180 ECTS would count unsent parts");
-    assert_eq!(loi.status, None);
+    // Every LOI keeps a status, or the served selection fails E-STATUS-MISSING (issue 19).
+    assert_eq!(loi.status, Some(Status::Passed));
     assert_eq!(loi.result_label, None);
+    assert!(
+        crate::lint(&cut)
+            .iter()
+            .all(|f| f.code != "E-STATUS-MISSING"),
+        "{:?}",
+        crate::lint(&cut)
+    );
     assert_eq!(
         loi.identifiers[0].value, "a-deg",
         "the ancestor stays recognisable"
