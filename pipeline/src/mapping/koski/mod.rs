@@ -465,7 +465,7 @@ impl<'a, 'm> ReportBuilder<'m, '_> {
             .and_then(|k| language(&k.koodiarvo, &self.rules.languages.omit))
             .or_else(|| ctx.language.clone());
         let own_credit = self.credit_of(node)?;
-        let own_date = completion_date(s);
+        let own_date = completion_date(s, node.main_level);
         let term = self.exam_term(s);
 
         let mut ancestor_schemes = ctx.ancestor_schemes.clone();
@@ -788,13 +788,25 @@ fn localized(text: &LocalizedString) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Completion date: the vahvistus, else the last arviointi's date (koski.md §8).
-fn completion_date(s: &Suoritus) -> Option<Date> {
-    s.vahvistus
-        .as_ref()
-        .map(|v| v.paiva)
-        .or_else(|| s.viimeisin_arviointi().and_then(|a| a.paiva))
-        .and_then(|d| to_date(&d))
+/// Completion date (issue 18): a whole (main-level completion) is dated by its confirmation
+/// (`vahvistus`), else its assessment; a part by its own latest accepted assessment
+/// (`arviointi[].päivä`), else its confirmation. KOSKI copies the qualification's vahvistus onto
+/// each vocational unit (2016-05-31), though the unit was assessed earlier (2014-10-20).
+fn completion_date(s: &Suoritus, main_level: bool) -> Option<Date> {
+    let confirmed = s.vahvistus.as_ref().map(|v| v.paiva);
+    let assessed = s
+        .arviointi
+        .iter()
+        .filter(|a| a.hyvaksytty != Some(false))
+        .filter_map(|a| a.paiva)
+        .max()
+        .or_else(|| s.viimeisin_arviointi().and_then(|a| a.paiva));
+    let date = if main_level {
+        confirmed.or(assessed)
+    } else {
+        assessed.or(confirmed)
+    };
+    date.and_then(|d| to_date(&d))
 }
 
 fn latest_date(parts: &[Los]) -> Option<Date> {

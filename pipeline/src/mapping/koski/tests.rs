@@ -229,6 +229,12 @@ fn vocational_sample_maps_to_valid_lint_clean_elmo() {
         degree.specifies.instance.date.unwrap().to_string(),
         "2016-08-31"
     );
+    // A unit is dated by its own assessment, not by the vahvistus KOSKI copies onto it.
+    let unit = find(&report.los, "100432");
+    assert_eq!(
+        unit.specifies.instance.date.unwrap().to_string(),
+        "2014-10-20"
+    );
     assert_eq!(
         degree.specifies.instance.levels[0].value.as_deref(),
         Some("4")
