@@ -280,20 +280,19 @@ fn collect_attainments<'a>(
     exclusions: &mut Vec<Exclusion>,
     quirks: &mut Quirks,
 ) -> Vec<&'a Opintosuoritus> {
-    let mut seen: HashMap<(&str, &str), u32> = HashMap::new();
+    // The reason names no line, so that a run's exclusions add up by reason; the exclusion
+    // itself keeps the duplicate's line.
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
     let mut unique = Vec::new();
     for a in records.iter().flat_map(|o| &o.opintosuoritukset) {
-        match seen.get(&key(a)) {
-            Some(first) => exclusions.push(exclusion(
+        if seen.insert(key(a)) {
+            unique.push(a);
+        } else {
+            exclusions.push(exclusion(
                 a,
-                format!(
-                    "duplicate of the attainment with the same (Myontaja, avain) at line {first}"
-                ),
-            )),
-            None => {
-                seen.insert(key(a), a.line);
-                unique.push(a);
-            }
+                "duplicate: an earlier attainment of the answer has the same (Myontaja, avain)"
+                    .to_owned(),
+            ));
         }
     }
     let by_key: HashMap<(&str, &str), &Opintosuoritus> =

@@ -61,7 +61,16 @@ pub(super) struct Parser<'i> {
     pub(super) data_ns: Ns,
     /// Quirks met since the current `Opiskelija` began, moved onto it when it ends.
     pub(super) quirks: Vec<Quirk>,
+    /// The data came in an older interface version's namespace.
+    pub(super) older_version: bool,
 }
+
+/// The data namespaces of VIRTA's interface versions before 1.06, still seen in answers that
+/// other national services keep (1.05 `2013/01/29`, and `2013/09/01`).
+pub(super) const OLDER_VIRTA_NS: [&str; 2] = [
+    "urn:mace:funet.fi:virta/2013/01/29",
+    "urn:mace:funet.fi:virta/2013/09/01",
+];
 
 impl<'i> Parser<'i> {
     pub(super) fn new(src: &'i str, origin: &'i str) -> Self {
@@ -80,6 +89,7 @@ impl<'i> Parser<'i> {
             hetus: Vec::new(),
             data_ns: Ns::Virta,
             quirks: Vec::new(),
+            older_version: false,
         }
     }
 
@@ -256,6 +266,12 @@ impl<'i> Parser<'i> {
                     SOAP_ENV_NS => (Ns::Soap, None),
                     LUKU_NS => (Ns::Luku, None),
                     VIRTA_NS => (Ns::Virta, None),
+                    // Interface versions 1.05 and earlier (virta.md §2.1): the same elements,
+                    // but for `Myontaja` (read by both forms); counted as a quirk.
+                    ns if OLDER_VIRTA_NS.contains(&ns) => {
+                        self.older_version = true;
+                        (Ns::Virta, None)
+                    }
                     other => (Ns::Other, Some(other.to_owned())),
                 },
                 ResolveResult::Unbound => (Ns::None, None),

@@ -102,6 +102,15 @@ impl<'i> Parser<'i> {
             };
             return Err(self.fail(kind, extra.offset));
         }
+        let mut virta = virta;
+        if self.older_version {
+            for o in &mut virta.opiskelijat {
+                o.quirks.push(Quirk {
+                    kind: QuirkKind::OlderInterfaceVersion,
+                    line: o.line,
+                });
+            }
+        }
         Ok(virta)
     }
 
@@ -351,7 +360,9 @@ impl<'i> Parser<'i> {
                 }
                 Some("Laajuus") => set_once!(self, laajuus, &c, "Laajuus", self.laajuus()?),
                 Some("Arvosana") => set_once!(self, arvosana, &c, "Arvosana", self.arvosana(&c)?),
-                Some("Myontaja") => set_once!(self, myontaja, &c, "Myontaja", self.code(&c)?),
+                Some("Myontaja") => {
+                    set_once!(self, myontaja, &c, "Myontaja", self.myontaja(&c)?)
+                }
                 Some("Organisaatio") => organisaatio.push(self.organisaatio(&c)?),
                 Some("Laji") => set_once!(self, laji, &c, "Laji", self.code(&c)?),
                 Some("Nimi") => nimi.push(self.nimi(&c)?),
@@ -559,6 +570,25 @@ impl<'i> Parser<'i> {
         Ok(Nimi { kieli, teksti })
     }
 
+    /// `Myontaja`: the code as text (1.06), or, in interface version 1.05, an organisation with
+    /// `Rooli`, `Koodi` and `Osuus` children whose `Koodi` is the code (virta.md §2.1).
+    fn myontaja(&mut self, el: &El<'i>) -> Result<String> {
+        let rest = self.src.get(self.position()..).unwrap_or("").trim_start();
+        if !(rest.starts_with('<') && !rest.starts_with("</")) {
+            return self.code(el);
+        }
+        let mut koodi = None;
+        while let Some(c) = self.next_child()? {
+            match self.data(&c) {
+                Some("Koodi") => set_once!(self, koodi, &c, "Koodi", self.code(&c)?),
+                _ => self.skip_unknown(&c)?,
+            }
+        }
+        let koodi = self.required(koodi, el, "Koodi")?;
+        self.close();
+        Ok(koodi)
+    }
+
     fn organisaatio(&mut self, el: &El<'i>) -> Result<OrganisaatioRooli> {
         let (mut rooli, mut koodi, mut osuus) = (None, None, None);
         while let Some(c) = self.next_child()? {
@@ -640,7 +670,9 @@ impl<'i> Parser<'i> {
                 Some("LoppuPvm") => set_once!(self, loppu, &c, "LoppuPvm", self.pvm(&c)?),
                 Some("Tila") => tila.push(self.tila(&c)?),
                 Some("Tyyppi") => set_once!(self, tyyppi, &c, "Tyyppi", self.code(&c)?),
-                Some("Myontaja") => set_once!(self, myontaja, &c, "Myontaja", self.code(&c)?),
+                Some("Myontaja") => {
+                    set_once!(self, myontaja, &c, "Myontaja", self.myontaja(&c)?)
+                }
                 Some("Organisaatio") => organisaatio.push(self.organisaatio(&c)?),
                 Some("Jakso") => jakso.push(self.jakso(&c)?),
                 Some("Ensisijaisuus") => ensisijaisuus.push(self.aikajakso(&c)?),
@@ -803,7 +835,8 @@ impl<'i> Parser<'i> {
         let siirto = SiirtoOpiskelija {
             lahde_opiskeluoikeus_avain: lahde,
             siirto_pvm: self.required(siirto_pvm, el, "SiirtoPvm")?,
-            lukukausikertyma: self.at_least_one(kertymat, el, "Lukukausikertyma")?,
+            // Tolerated when missing (virta.md §9): the transfer date is what is used.
+            lukukausikertyma: kertymat,
         };
         self.close();
         Ok(siirto)

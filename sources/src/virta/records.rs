@@ -184,6 +184,9 @@ pub enum QuirkKind {
     NoNamespace,
     /// A study right without `AlkuPvm`: it starts on its earliest `Tila` period.
     StudyRightStartFromTila,
+    /// Data in the namespace of interface version 1.05 or earlier: read as 1.06, `Myontaja` in
+    /// either form.
+    OlderInterfaceVersion,
 }
 
 impl QuirkKind {
@@ -192,6 +195,7 @@ impl QuirkKind {
         match self {
             Self::NoNamespace => "no-namespace",
             Self::StudyRightStartFromTila => "study-right-start-from-tila",
+            Self::OlderInterfaceVersion => "older-interface-version",
         }
     }
 }

@@ -766,12 +766,12 @@ fn repeated_single_element_rejects_the_record() {
 
 #[test]
 fn wrong_namespace_on_the_data_root_is_refused() {
-    // The old 1.05 namespace (virta.md §2.1) must not be read as if it were 1.06.
-    let doc = virta_doc(SUORITUS).replace(VIRTA_NS, "urn:mace:funet.fi:virta/2013/01/29");
+    // A namespace that is no VIRTA interface version's must not be read as if it were one.
+    let doc = virta_doc(SUORITUS).replace(VIRTA_NS, "urn:example:not-virta");
     let e = parse_err(&doc);
     assert!(
         matches!(e.kind(), ErrorKind::Namespace { element, found, .. }
-            if element == "Virta" && found == "urn:mace:funet.fi:virta/2013/01/29"),
+            if element == "Virta" && found == "urn:example:not-virta"),
         "{e}"
     );
     assert_eq!((e.path(), e.line()), ("/Virta", 1));
@@ -783,6 +783,27 @@ fn wrong_namespace_on_the_data_root_is_refused() {
         parse_err(&unqualified).kind(),
         ErrorKind::Namespace { .. }
     ));
+}
+
+#[test]
+fn an_older_interface_version_is_read_with_myontaja_in_either_form() {
+    // 1.05 (virta.md §2.1): the 2013/01/29 namespace, and Myontaja wrapping Rooli, Koodi, Osuus.
+    let old = suoritus_with(
+        "<Myontaja>02536</Myontaja>",
+        "<Myontaja><Rooli>1</Rooli><Koodi>01901</Koodi><Osuus>1.0</Osuus></Myontaja>",
+    );
+    let doc = virta_doc(&format!("{old}\n{SUORITUS}"))
+        .replace(VIRTA_NS, "urn:mace:funet.fi:virta/2013/01/29");
+    let virta = parse_str(&doc).expect("read as 1.06");
+    let myontajat: Vec<&str> = virta
+        .opintosuoritukset()
+        .map(|s| s.myontaja.as_str())
+        .collect();
+    assert_eq!(myontajat, ["01901", "02536"]);
+    assert_eq!(
+        virta.opiskelijat[0].quirks[0].kind.name(),
+        "older-interface-version"
+    );
 }
 
 #[test]
