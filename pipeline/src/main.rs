@@ -882,7 +882,8 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     rikastin::events::run_finished(&summary);
     if let Some(path) = &args.report_json {
         let json = serde_json::to_vec_pretty(&summary)?;
-        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+        rikastin::run::metrics::write_private(path, &json)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(path) = &args.metrics_textfile {
         let finished = chrono::Utc::now().timestamp().max(0) as u64;

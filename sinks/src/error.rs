@@ -89,6 +89,15 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The cache file could not be created (owner-only, before SQLite opens it).
+    #[error("cache {path:?}: cannot create the file: {source}")]
+    CreateFile {
+        /// The cache file.
+        path: PathBuf,
+        /// The I/O failure.
+        source: std::io::Error,
+    },
+
     /// SQLite failed during an operation on the cache.
     #[error("cache {path:?}: {op}: {source}")]
     Sqlite {

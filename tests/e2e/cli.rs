@@ -304,3 +304,23 @@ fn a_missing_config_says_its_cause_once() {
         "{stderr}"
     );
 }
+
+/// The cache, the run report and the metrics file are the owner's alone (issue 19).
+#[test]
+fn files_a_run_creates_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = TestDir::embedded();
+    let (report, metrics) = (t.path("report.json"), t.path("run.prom"));
+    t.rikastin(&[
+        "run",
+        "--report-json",
+        report.to_str().unwrap(),
+        "--metrics-textfile",
+        metrics.to_str().unwrap(),
+    ])
+    .expect(0);
+    for file in [t.path("cache/cache.sqlite"), report, metrics] {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+}

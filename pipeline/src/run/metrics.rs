@@ -93,8 +93,24 @@ pub fn textfile(summary: &Summary, finished_unix: u64) -> String {
 pub fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
-    std::fs::write(&tmp, text)?;
+    write_private(std::path::Path::new(&tmp), text.as_bytes())?;
     std::fs::rename(&tmp, path)
+}
+
+/// Writes `bytes` to `path`, a new file readable by its owner only (0600): run reports and
+/// metrics say who was refreshed and when (issue 19).
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    // An existing file keeps its mode on open; it is made private too.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(bytes)
 }
 
 #[cfg(test)]

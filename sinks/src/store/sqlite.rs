@@ -52,6 +52,22 @@ pub struct SqliteStore {
     pub(super) locks: Vec<std::fs::File>,
 }
 
+/// Creates the cache file empty and readable by its owner only (0600), when it does not exist:
+/// SQLite gives its `-wal` and `-shm` files the same mode, and the cache holds study records.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 impl SqliteStore {
     /// The schema version this build creates and understands (`PRAGMA user_version`).
     pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -65,6 +81,10 @@ impl SqliteStore {
                 source,
             })?;
         }
+        create_private(path).map_err(|source| Error::CreateFile {
+            path: path.to_owned(),
+            source,
+        })?;
         let conn = Connection::open(path).map_err(sql_err(path, "open"))?;
         let mut store = Self {
             conn,

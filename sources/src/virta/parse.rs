@@ -574,7 +574,8 @@ impl<'i> Parser<'i> {
     /// `Rooli`, `Koodi` and `Osuus` children whose `Koodi` is the code (virta.md §2.1).
     fn myontaja(&mut self, el: &El<'i>) -> Result<String> {
         let rest = self.src.get(self.position()..).unwrap_or("").trim_start();
-        if !(rest.starts_with('<') && !rest.starts_with("</")) {
+        let nested = rest.starts_with('<') && !rest.starts_with("</");
+        if !nested {
             return self.code(el);
         }
         let mut koodi = None;
