@@ -1047,6 +1047,13 @@ pub(crate) fn issuer(myontaja: &str, inst: &super::Institution) -> Issuer {
         kind: "virta-myontaja".into(),
         value: myontaja.to_owned(),
     });
+    // A historic institution names its successor: where a registrar asks about the result now.
+    if let Some(next) = &inst.merged_into {
+        identifiers.push(Identifier {
+            kind: "virta-merged-into".into(),
+            value: next.clone(),
+        });
+    }
     Issuer {
         country: Some("FI".into()),
         identifiers,

@@ -554,6 +554,14 @@ fn a_merged_institutions_copy_is_shown_once_under_the_one_that_awarded_it() {
         ]
     );
     assert_eq!(m.quirks.get("merged-duplicate"), Some(&2));
+    // The historic issuer names its successor.
+    let lahti = &m.elmo.reports[0].issuer;
+    assert!(
+        lahti
+            .identifiers
+            .iter()
+            .any(|i| i.kind == "virta-merged-into" && i.value == "10126")
+    );
     assert!(m.exclusions.iter().all(|e| {
         e.reason
             .starts_with("merged duplicate: 02470 merged into 10126 on 2020-01-01")
