@@ -96,6 +96,16 @@ impl YamlFile {
 
     /// Deserializes the whole file into `T` (whose structs deny unknown fields).
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ConfigError> {
+        // Size, aliases and nesting are checked before anything is built (issue 19).
+        if let Err(e) = rikastin_sources::yaml_limits::check(&self.text) {
+            return Err(ConfigError::Syntax {
+                file: self.path.clone(),
+                line: e.line,
+                column: e.column,
+                yaml_path: String::new(),
+                message: e.message,
+            });
+        }
         let de = yaml_serde::Deserializer::from_str(&self.text);
         serde_path_to_error::deserialize(de).map_err(|err| {
             let yaml_path = err.path().to_string();
@@ -264,6 +274,16 @@ mod tests {
         assert_eq!(
             err,
             "mappings/x.yaml:3 (at `credit.place`): expected leaves or roots"
+        );
+    }
+
+    #[test]
+    fn an_alias_bomb_stops_before_any_value_is_built() {
+        let bomb = "items:\n  - &a {level: x}\n  - *a\n";
+        let err = file(bomb).parse::<Outer>().unwrap_err().to_string();
+        assert!(
+            err.starts_with("mappings/x.yaml:3:5: YAML aliases"),
+            "{err}"
         );
     }
 }

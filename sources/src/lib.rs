@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod http;
 pub mod koski;
 pub mod virta;
+pub mod yaml_limits;
 
 mod error;
 mod recorded;

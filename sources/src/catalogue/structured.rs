@@ -367,6 +367,13 @@ pub(super) fn read_yaml(
     text: &str,
     options: &ReadOptions,
 ) -> Result<Catalogue, CatalogueError> {
+    crate::yaml_limits::check(text).map_err(|e| CatalogueError::Syntax {
+        file: file.to_owned(),
+        format: Format::Yaml,
+        line: e.line,
+        column: e.column,
+        message: e.message,
+    })?;
     let value: yaml_serde::Value = yaml_serde::from_str(text).map_err(|e| {
         let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
         CatalogueError::Syntax {
