@@ -23,9 +23,9 @@ use rikastin_sources::{RecordedFolder, redact};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  done: every learner was written or unchanged, or fewer failed than
-     --max-failed allows; the file is clean
+     --max-failed allows; also a run over HTTP with nothing due
   1  done, but more learners failed than --max-failed allows (default: none;
-     see the summary and `rikastin deadletter list`); the file has errors
+     see the summary and `rikastin deadletter list`)
   2  could not do the job: bad configuration, unreadable input, cache error,
      or a run that wrote nothing (unless --allow-empty)
   3  a source refused our credentials (HTTP 401/403): the run stopped at once;
@@ -35,6 +35,27 @@ Exit codes:
      written (`rikastin plan` lists them; --confirm-changes runs anyway)
   6  a source was unavailable: every learner's request to it ran out of
      retries, and no snapshot was written";
+
+/// `lint`, `validate`, `catalogue check`, `mappings test`: a file is checked.
+const CHECK_EXIT_CODES: &str = "\
+Exit codes:
+  0  the file is clean (warnings are shown, but do not fail it)
+  1  the file has errors (each named with where it is)
+  2  the file could not be read, or the configuration is bad";
+
+/// `serve`: the read API runs until it is stopped.
+const SERVE_EXIT_CODES: &str = "\
+Exit codes:
+  0  stopped cleanly
+  2  could not start, or stopped on an error: bad configuration, an unreadable key,
+     certificate or cache, or the address is in use";
+
+/// `targets add`: every row is checked before anything is added.
+const TARGETS_EXIT_CODES: &str = "\
+Exit codes:
+  0  every row was added (or was there already)
+  1  a row is bad (each named by line): nothing was added
+  2  the configuration, the secret or the cache could not be read";
 
 const PLAN_EXIT_CODES: &str = "\
 Exit codes:
@@ -111,14 +132,20 @@ enum Cmd {
         #[arg(long, default_value = "data/pipeline.yaml")]
         config: PathBuf,
     },
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) to stdout,
+    /// e.g. `rikastin completions bash > /etc/bash_completion.d/rikastin`. Exit 0.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Check an ELMO file against the rules the XSD cannot enforce (elmo/LINT.md).
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = CHECK_EXIT_CODES)]
     Lint {
         /// The ELMO XML file.
         file: PathBuf,
     },
     /// Validate an ELMO file against the official ELMO 1.7.0 XSD, with xmllint.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = CHECK_EXIT_CODES)]
     Validate {
         /// The ELMO XML file.
         file: PathBuf,
@@ -177,7 +204,7 @@ enum Cmd {
     /// Serve the cached documents to the NCP over HTTP: signed, cut to a selection, with a
     /// PDF transcript, or as the EMREX envelope (docs/serve.md, docs/openapi.yaml). Runs until
     /// Ctrl-C or SIGTERM, then finishes the requests under way.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = SERVE_EXIT_CODES)]
     Serve {
         /// The pipeline configuration (cache, secret and the `serve` section).
         #[arg(long, default_value = "data/pipeline.yaml")]
@@ -272,7 +299,7 @@ enum RunsCmd {
 enum CatalogueCmd {
     /// Validate a catalogue file, count the cached results of the institution it would enrich,
     /// and show one enriched course as ELMO. Changes nothing.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = CHECK_EXIT_CODES)]
     Check {
         /// The catalogue (`.csv`, `.json`, `.yaml`, OOAPI v5 `.json`; docs/catalogue.md).
         file: PathBuf,
@@ -305,7 +332,7 @@ enum TargetsCmd {
     /// `oppijanumero`. Identity codes are stored sealed (encrypted with a key derived from the
     /// learner-key secret), never in clear. Every bad row is reported by line; nothing is added
     /// unless every row is good.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = TARGETS_EXIT_CODES)]
     Add {
         /// The CSV file.
         file: PathBuf,
@@ -331,7 +358,7 @@ enum MappingsCmd {
     },
     /// Run the cases in mappings/tests/*.yaml: each builds one learner's document from its
     /// fixtures and compares it with its golden ELMO, printing a diff when they differ.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = CHECK_EXIT_CODES)]
     Test {
         /// The pipeline configuration (names the mapping folder).
         #[arg(long, default_value = "data/pipeline.yaml")]
@@ -467,6 +494,16 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         } => plan(&config, now.as_deref(), shard, json.as_deref()),
         Cmd::Show { learner, config } => show(&config, &learner),
         Cmd::List { config } => list(&config),
+        Cmd::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "rikastin",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Lint { file } => lint(&file),
         Cmd::Validate { file, schema } => validate(&file, &schema),
         Cmd::Mappings {

@@ -324,3 +324,30 @@ fn files_a_run_creates_are_readable_by_their_owner_only() {
         assert_eq!(mode, 0o600, "{}", file.display());
     }
 }
+
+/// Each command's --help lists only its own exit codes, and completions are generated (issue 19).
+#[test]
+fn help_lists_each_commands_own_exit_codes_and_completions_exist() {
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(rikastin_tests::binary())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for command in ["lint", "serve", "validate"] {
+        let text = help(&[command, "--help"]);
+        assert!(text.contains("Exit codes:"), "{command}: {text}");
+        assert!(
+            !text.contains("--max-failed") && !text.contains("--max-changes"),
+            "{command}: {text}"
+        );
+    }
+    assert!(help(&["run", "--help"]).contains("--max-failed allows"));
+    let bash = help(&["completions", "bash"]);
+    assert!(
+        bash.contains("_rikastin()") && bash.contains("deadletter"),
+        "{bash}"
+    );
+}
