@@ -522,6 +522,16 @@ fn openapi_document_matches_the_running_server() {
             s.client.get(url(&elmo_path(&none))).bearer_auth(TOKEN),
         ),
         (
+            "/v1/learners/{key}/elmo",
+            "get",
+            422,
+            s.client
+                .get(url(&elmo_path(
+                    "9f52da2404b807f6d307b77da2d51ca5f34ae09752c10441fe960b34fa41e784",
+                )))
+                .bearer_auth(TOKEN),
+        ),
+        (
             "/v1/learners/{key}/refresh",
             "post",
             202,
@@ -659,4 +669,24 @@ fn resolve<'a>(spec: &'a serde_json::Value, node: &'a serde_json::Value) -> &'a 
             .fold(spec, |n, part| &n[part]),
         None => node,
     }
+}
+
+/// A learner whose snapshot has no result (learner 7: a study right and registrations only)
+/// gets its own problem type, not a 200 with an empty report: the NCP must answer the EMREX
+/// client NCP_NO_RESULTS (issue 19).
+#[test]
+fn a_learner_without_results_is_told_apart_from_one_with_some() {
+    let s = Serving::start();
+    let no_results = "9f52da2404b807f6d307b77da2d51ca5f34ae09752c10441fe960b34fa41e784";
+    let answer = s.get(&elmo_path(no_results)).expect(422);
+    let problem: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+    assert_eq!(
+        problem["type"], "urn:rikastin:problem:no-results",
+        "{problem}"
+    );
+    assert_eq!(
+        answer.header("content-type"),
+        Some("application/problem+json")
+    );
+    s.get(&elmo_path(HELSINKI)).expect(200);
 }

@@ -83,6 +83,9 @@ pub(super) fn respond(
         .get_snapshot_meta(key)
         .map_err(|e| server.cache_failed(e))?
         .ok_or_else(not_found)?;
+    if meta.results == 0 {
+        return Err(Problem::no_results());
+    }
     let etag = etag(&meta.content_hash, request);
     if request
         .if_none_match

@@ -307,7 +307,13 @@ fn now_utc() -> String {
 pub struct Problem {
     status: StatusCode,
     detail: String,
+    /// The RFC 9457 `type`, for a problem a client acts on by kind (docs/openapi.yaml).
+    kind: Option<&'static str>,
 }
+
+/// The problem type of a learner whose snapshot has no result to send: the NCP answers the
+/// EMREX client `NCP_NO_RESULTS` (issue 19).
+pub const NO_RESULTS_TYPE: &str = "urn:rikastin:problem:no-results";
 
 impl Problem {
     /// The detail is redacted: a 400 may quote what the request sent, which can be an identity
@@ -316,6 +322,17 @@ impl Problem {
         Problem {
             status,
             detail: elmo::redact(&detail.into()).into_owned(),
+            kind: None,
+        }
+    }
+    /// 422 with [`NO_RESULTS_TYPE`]: the learner is known, but has nothing to transfer.
+    fn no_results() -> Problem {
+        Problem {
+            kind: Some(NO_RESULTS_TYPE),
+            ..Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "the learner's snapshot has no results to send (NCP_NO_RESULTS)",
+            )
         }
     }
     fn bad_request(detail: impl Into<String>) -> Problem {
@@ -336,11 +353,14 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "title": self.status.canonical_reason().unwrap_or("error"),
             "status": self.status.as_u16(),
             "detail": self.detail,
         });
+        if let Some(kind) = self.kind {
+            body["type"] = kind.into();
+        }
         let mut response = (self.status, body.to_string()).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
