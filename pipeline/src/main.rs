@@ -413,6 +413,10 @@ struct RunArgs {
     /// stale, and is dead-lettered (docs/operations.md, never degrade). Runs over HTTP only.
     #[arg(long)]
     accept_empty: bool,
+    /// Commit the built snapshots at least this often (and at 256 learners): a crash loses
+    /// at most about this much work.
+    #[arg(long, value_name = "MS", default_value = "2000")]
+    commit_interval_ms: u64,
     /// How many failed learners the run tolerates before it exits 1: a count (`10`) or a share
     /// of the learners it tried (`0.5%`). Failed learners are in the summary and the dead
     /// letters either way.
@@ -884,6 +888,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
             resumed: resumed.clone(),
             dry_run: true,
             accept_empty: args.accept_empty,
+            commit_interval: std::time::Duration::from_millis(args.commit_interval_ms),
         };
         let planned = execute(job, &config, &secret)?;
         if let Some(why) = &planned.stopped {
@@ -913,6 +918,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         resumed,
         dry_run: false,
         accept_empty: args.accept_empty,
+        commit_interval: std::time::Duration::from_millis(args.commit_interval_ms),
     };
     rikastin::events::run_started(&job, live);
     let summary = execute(job, &config, &secret)?;
@@ -996,6 +1002,7 @@ fn plan(
         resumed: None,
         dry_run: true,
         accept_empty: false,
+        commit_interval: std::time::Duration::from_secs(2),
     };
     let summary = execute(job, &config, &secret)?;
     if let Some(path) = json {

@@ -16,7 +16,7 @@ use rikastin_sources::koski::Oppija;
 use rikastin_sources::virta::{Opiskelija, VirtaClient, VirtaQuery};
 use tokio::task::{JoinSet, block_in_place};
 
-use super::{BATCH, Failure, Job, Learner, Phase, Summary};
+use super::{CommitClock, Failure, Job, Learner, Phase, Summary};
 use crate::config::TargetsSection;
 
 /// Learners fetched ahead of the one being stored. The services' own limits pace the work; this
@@ -89,6 +89,7 @@ impl Job {
         let mut tasks = JoinSet::new();
         let mut in_flight = 0;
         let mut pending = Vec::new();
+        let mut clock = CommitClock::new(self.commit_interval);
         let mut done = 0;
         let mut fetch_ms = Vec::with_capacity(total);
         'run: loop {
@@ -234,8 +235,9 @@ impl Job {
                     }
                     Err(failure) => self.dead_letter(&key, failure, &mut summary)?,
                 }
-                if pending.len() >= BATCH {
+                if clock.due(pending.len()) {
                     self.flush_live(&mut pending, &mut summary)?;
+                    clock.committed();
                 }
             }
         }

@@ -36,8 +36,35 @@ pub const ELMO_VERSION: &str = "1.7.0";
 /// (DESIGN.md, ELMO choices). They are not reported per learner.
 pub const DEFERRED_TO_SERVING: [&str; 1] = ["W-PDF-MISSING"];
 
-/// Learners written to the store per transaction.
+/// Learners written to the store per transaction, at most.
 const BATCH: usize = 256;
+
+/// When built documents are committed: at [`BATCH`] learners, or once `interval` has passed
+/// since the last commit, so that a crash loses at most about that much work, and a run
+/// smaller than a batch keeps what it did before a crash (issue 19).
+pub(crate) struct CommitClock {
+    last: std::time::Instant,
+    interval: std::time::Duration,
+}
+
+impl CommitClock {
+    pub(crate) fn new(interval: std::time::Duration) -> Self {
+        Self {
+            last: std::time::Instant::now(),
+            interval,
+        }
+    }
+
+    /// Whether `pending` documents are to be committed now.
+    pub(crate) fn due(&self, pending: usize) -> bool {
+        pending >= BATCH || (pending > 0 && self.last.elapsed() >= self.interval)
+    }
+
+    /// A commit was made.
+    pub(crate) fn committed(&mut self) {
+        self.last = std::time::Instant::now();
+    }
+}
 
 /// What the run needs, all opened and checked before the first recording is read.
 pub struct Job {
@@ -70,6 +97,8 @@ pub struct Job {
     /// `--accept-empty`: believe a source that answers "no records" for a learner whose
     /// snapshot has results from it. Off, such a learner keeps its snapshot (invariant 1).
     pub accept_empty: bool,
+    /// `--commit-interval-ms`: the longest a built document waits to be committed.
+    pub commit_interval: std::time::Duration,
 }
 
 /// Shard `index` of `count` (`--shard i/n`, 0-based as Kubernetes' completion index): the
@@ -895,6 +924,21 @@ mod tests {
         for bad in ["", "-1", "x%", "101%", "1.5"] {
             assert!(bad.parse::<FailureThreshold>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_batch_is_committed_when_full_or_when_its_time_has_come() {
+        let mut clock = CommitClock::new(std::time::Duration::from_secs(3600));
+        assert!(!clock.due(0) && !clock.due(BATCH - 1) && clock.due(BATCH));
+        let mut now = CommitClock::new(std::time::Duration::ZERO);
+        assert!(
+            now.due(1),
+            "a small run's work is committed, not held for a full batch"
+        );
+        assert!(!now.due(0));
+        clock.committed();
+        now.committed();
+        assert!(now.due(1));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, mpsc};
 use rikastin_sinks::{LearnerKey, SourceFreshness};
 use rikastin_sources::{RecordedFolder, Recording};
 
-use super::{BATCH, Builder, Failure, Job, Learner, Pending, Phase, Summary, Writer};
+use super::{Builder, Failure, Job, Learner, Pending, Phase, Summary, Writer};
 use crate::learners;
 
 /// The folders a recorded run reads.
@@ -80,6 +80,7 @@ impl Job {
         let next = AtomicUsize::new(0);
         let window = Window::default();
         let (built, arrived) = mpsc::channel::<(usize, Read)>();
+        let mut clock = super::CommitClock::new(self.commit_interval);
         std::thread::scope(|scope| -> Result<(), rikastin_sinks::Error> {
             for _ in 0..threads {
                 let (reader, next, window, built) = (&reader, &next, &window, built.clone());
@@ -104,10 +105,11 @@ impl Job {
                     while let Some(read) = early.remove(&done) {
                         summary.recordings += 1;
                         take(&virta[done], read, &mut seen, &mut pending, &mut summary);
-                        if pending.len() >= BATCH {
+                        if clock.due(pending.len()) {
                             let before = summary.created + summary.updated;
                             let stored = pending.len();
                             writer.flush(&mut pending, &mut summary)?;
+                            clock.committed();
                             let written = summary.created + summary.updated - before;
                             reader.compress_while(written, stored);
                         }
@@ -154,8 +156,9 @@ impl Job {
                 }
                 Err(f) => summary.failed(f),
             }
-            if pending.len() >= BATCH {
+            if clock.due(pending.len()) {
                 self.flush(&mut pending, &mut summary)?;
+                clock.committed();
             }
             progress(virta.len() + i + 1, total);
         }
@@ -172,7 +175,7 @@ impl Job {
 
 /// How many recordings the workers may build ahead of the store: one store batch, so they
 /// build the next batch while this one is stored, and no further.
-const AHEAD: usize = BATCH;
+const AHEAD: usize = super::BATCH;
 
 /// How far the store has taken the recordings, so the workers stay at most [`AHEAD`] ahead.
 #[derive(Default)]

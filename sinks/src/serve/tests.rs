@@ -197,7 +197,8 @@ fn test_server(cache_opens: bool, signed_cache_bytes: usize) -> TestServer {
             elmo_version: "1.7.0",
             run_id: "r1",
             sources: &sources,
-            results: 0,
+            // A document with results: one without gets the no-results problem.
+            results: 1,
             detail: None,
         }])
         .unwrap();
@@ -422,7 +423,7 @@ async fn a_signed_body_is_sent_again_for_the_same_etag_and_signed_anew_for_new_c
             elmo_version: "1.7.0",
             run_id: "r1",
             sources: &current.meta.sources,
-            results: 0,
+            results: 1,
             detail: None,
         }])
         .unwrap();
