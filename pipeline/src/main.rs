@@ -1380,6 +1380,38 @@ fn mappings_test(config_path: &Path, cases: Option<&Path>, update: bool) -> Resu
     })
 }
 
+/// Each problem, but of those with the same field and message only the first `keep`, then one
+/// line that counts the rest and says where the last one is.
+fn problem_lines(problems: &[rikastin_sources::catalogue::Problem], keep: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut seen: Vec<(&str, &str, usize, u32)> = Vec::new();
+    for p in problems {
+        let kind = (p.column_or_field.as_str(), p.message.as_str());
+        match seen.iter_mut().find(|(f, m, _, _)| (*f, *m) == kind) {
+            Some((_, _, n, last)) => {
+                *n += 1;
+                *last = p.line;
+                if *n <= keep {
+                    out.push(p.to_string());
+                }
+            }
+            None => {
+                seen.push((kind.0, kind.1, 1, p.line));
+                out.push(p.to_string());
+            }
+        }
+    }
+    for (field, message, n, last) in seen {
+        if n > keep {
+            out.push(format!(
+                "… and {} more rows with field {field}: {message} (the last at line {last})",
+                n - keep
+            ));
+        }
+    }
+    out
+}
+
 fn catalogue_check(config_path: &Path, file: &Path, institution: &str) -> Result<ExitCode> {
     let config = Config::load(config_path)?;
     let mappings = Mappings::load(&config.mappings)?;
@@ -1395,8 +1427,10 @@ fn catalogue_check(config_path: &Path, file: &Path, institution: &str) -> Result
         store.as_deref(),
     )
     .map_err(anyhow::Error::msg)?;
-    for p in &report.problems {
-        println!("{p}");
+    // The same problem on many rows (a wrong --institution: every row) is said a few times,
+    // then counted: 209 identical lines hid the one that mattered (issue 19).
+    for line in problem_lines(&report.problems, 3) {
+        println!("{line}");
     }
     println!(
         "{}: {} course versions read, {} problems",

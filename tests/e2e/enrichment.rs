@@ -255,3 +255,32 @@ fn the_coverage_report_writes_a_page_and_json_from_the_cache() {
         serde_json::from_slice(&std::fs::read(out_dir.join("coverage.json")).unwrap()).unwrap();
     assert!(json.is_object());
 }
+
+/// A wrong --institution makes every row wrong: said three times and then counted, not once a
+/// row (209 lines, issue 19).
+#[test]
+fn catalogue_check_with_the_wrong_institution_says_so_once_and_counts_the_rest() {
+    let t = rikastin_tests::TestDir::embedded();
+    let file = rikastin_tests::repo().join("data/catalogues/01901-helsinki.csv");
+    let run = t.rikastin(&[
+        "catalogue",
+        "check",
+        file.to_str().unwrap(),
+        "--institution",
+        "02536",
+        "--config",
+        t.config().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1);
+    let lines = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("field institution"))
+        .count();
+    assert_eq!(lines, 4, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("more rows with field institution"),
+        "{}",
+        run.stdout
+    );
+}
