@@ -262,6 +262,12 @@ fn results_frame(rows: &[CoverageRow]) -> PolarsResult<DataFrame> {
             Column::new("has_outcomes".into(), flags(|r| r.has_outcomes)),
             Column::new("matched".into(), flags(|r| r.matched)),
             Column::new("is_degree".into(), flags(|r| r.is_degree)),
+            Column::new(
+                "is_whole".into(),
+                rows.iter()
+                    .map(|r| matches!(r.los_type.as_str(), "Degree Programme" | "Module"))
+                    .collect::<Vec<_>>(),
+            ),
             Column::new("has_ds".into(), flags(|r| r.has_ds)),
         ],
     )
@@ -305,9 +311,13 @@ fn section_counts(missing: LazyFrame, keys: &[&str]) -> PolarsResult<DataFrame> 
         .collect()
 }
 
-/// A result whose code no catalogue version matched.
+/// A course whose code no catalogue version matched. Degrees and modules are left out: their
+/// codes name programmes, which catalogues of course units do not list (issue 19).
 fn unmatched_expr() -> Expr {
-    col("course_code").is_not_null().and(col("matched").not())
+    col("course_code")
+        .is_not_null()
+        .and(col("matched").not())
+        .and(col("is_whole").not())
 }
 
 /// The count columns of [`Counts`], for a group or the whole frame.

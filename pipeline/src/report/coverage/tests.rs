@@ -390,3 +390,31 @@ fn labels_results_without_a_date() {
         "the span leaves the undated out"
     );
 }
+
+#[test]
+fn degree_and_module_codes_are_no_unmatched_course_codes() {
+    let mut rows = sample();
+    let unmatched_degree = CoverageRow {
+        matched: false,
+        ..degree("02", 2023, true, &[])
+    };
+    let unmatched_module = CoverageRow {
+        los_type: "Module".to_owned(),
+        ..unmatched("02", 2023, "MOD-1")
+    };
+    rows.extend([
+        unmatched_degree,
+        unmatched_module,
+        unmatched("02", 2023, "C8"),
+    ]);
+    let report = coverage(&rows).unwrap();
+    let codes: Vec<&str> = report.institutions[1]
+        .unmatched
+        .iter()
+        .map(|c| c.course_code.as_str())
+        .collect();
+    assert!(
+        codes.contains(&"C8") && !codes.contains(&"MOD-1") && !codes.contains(&"KK-FM"),
+        "{codes:?}"
+    );
+}
