@@ -415,7 +415,7 @@ struct ReportBuilder<'m, 'a> {
     study_rights: &'a HashMap<(&'a str, &'a str), &'a Opiskeluoikeus>,
     /// Results per study right key, over all institutions.
     on_study_right: &'a HashMap<Option<&'a str>, usize>,
-    scales: &'a ScaleRegistry,
+    scales: &'a ScaleRegistry<'a>,
     schemes: BTreeMap<String, GradingScheme>,
     local_ids: HashMap<(u8, String), usize>,
     results: usize,
@@ -761,7 +761,9 @@ impl<'a> ReportBuilder<'_, 'a> {
             .grades
             .iter()
             .find(|g| g.avain == muu.koodi.trim())
+            .cloned()
             .or_else(|| self.scales.grade_anywhere(&rec.myontaja, muu.koodi.trim()));
+        let awarded = awarded.as_ref();
         let label = match awarded {
             Some(g) => Some(g.koodi.trim().to_owned()),
             None if muu.koodi.trim().chars().count() <= 4 => Some(muu.koodi.trim().to_owned()),
@@ -946,9 +948,11 @@ fn escape(text: &str) -> String {
 /// The institution-defined (`Muu`) scales one learner's answer uses, completed from the
 /// `muu_scales` of the mappings and from the same scale as sent in the learner's other results
 /// (an answer may send a scale whole in one result, in part or empty in another, virta.md §3.4).
-struct ScaleRegistry {
-    /// By (Myontaja, Asteikko avain).
-    scales: HashMap<(String, String), Scale>,
+/// Only what the answer sends is collected per learner; the mappings' scales are read in place.
+struct ScaleRegistry<'m> {
+    maps: &'m Mappings,
+    /// Scales as the answer sends them, by (Myontaja, Asteikko avain).
+    sent: HashMap<(&'m str, &'m str), Scale>,
 }
 
 /// One scale: its name and grades, in order.
@@ -965,70 +969,92 @@ struct ScaleGrade {
     nimi: Option<String>,
 }
 
-impl ScaleRegistry {
-    fn new(records: &[&Opiskelija], maps: &Mappings) -> Self {
-        let mut scales: HashMap<(String, String), Scale> = HashMap::new();
-        for (myontaja, by_key) in &maps.virta.muu_scales {
-            for (avain, rule) in by_key {
-                scales.insert(
-                    (myontaja.clone(), avain.clone()),
-                    Scale {
-                        name: rule.name.clone(),
-                        grades: rule
-                            .grades
-                            .iter()
-                            .map(|g| ScaleGrade {
-                                avain: g.avain.clone(),
-                                koodi: g.koodi.clone(),
-                                nimi: g.nimi.clone(),
-                            })
-                            .collect(),
-                    },
-                );
+impl Scale {
+    /// Adds the grades of `more` that this scale does not list yet, and its name if it has none.
+    fn complete(&mut self, name: Option<&String>, more: impl IntoIterator<Item = ScaleGrade>) {
+        if self.name.is_none() {
+            self.name = name.cloned();
+        }
+        for g in more {
+            if self.grades.iter().all(|known| known.avain != g.avain) {
+                self.grades.push(g);
             }
         }
+    }
+}
+
+impl<'m> ScaleRegistry<'m> {
+    fn new(records: &[&'m Opiskelija], maps: &'m Mappings) -> Self {
+        let mut sent: HashMap<(&str, &str), Scale> = HashMap::new();
         for a in records.iter().flat_map(|o| &o.opintosuoritukset) {
             let Arvosana::Muu(muu) = &a.arvosana else {
                 continue;
             };
             let asteikko = &muu.asteikko;
-            let scale = scales
-                .entry((a.myontaja.clone(), asteikko.avain.clone()))
-                .or_default();
-            if scale.name.is_none() {
-                scale.name.clone_from(&asteikko.nimi);
-            }
-            for g in &asteikko.arvosanat {
-                if scale.grades.iter().all(|known| known.avain != g.avain) {
-                    scale.grades.push(ScaleGrade {
-                        avain: g.avain.clone(),
-                        koodi: g.koodi.clone(),
-                        nimi: g.nimi.clone(),
-                    });
-                }
-            }
+            let grades = asteikko.arvosanat.iter().map(|g| ScaleGrade {
+                avain: g.avain.clone(),
+                koodi: g.koodi.clone(),
+                nimi: g.nimi.clone(),
+            });
+            sent.entry((a.myontaja.as_str(), asteikko.avain.as_str()))
+                .or_default()
+                .complete(asteikko.nimi.as_ref(), grades);
         }
-        Self { scales }
+        Self { maps, sent }
     }
 
-    /// The scale as known, or as the answer sends it.
+    /// The scale as the mappings list it (they win), completed by what the answer sends.
     fn scale(&self, myontaja: &str, asteikko: &rikastin_sources::virta::Asteikko) -> Scale {
-        self.scales
-            .get(&(myontaja.to_owned(), asteikko.avain.clone()))
-            .cloned()
-            .unwrap_or_default()
+        let listed = self
+            .maps
+            .virta
+            .muu_scales
+            .get(myontaja)
+            .and_then(|by_key| by_key.get(&asteikko.avain));
+        let mut scale = match listed {
+            Some(rule) => Scale {
+                name: rule.name.clone(),
+                grades: rule.grades.iter().map(ScaleGrade::from).collect(),
+            },
+            None => Scale::default(),
+        };
+        if let Some(sent) = self.sent.get(&(myontaja, asteikko.avain.as_str())) {
+            scale.complete(sent.name.as_ref(), sent.grades.iter().cloned());
+        }
+        scale
     }
 
     /// A grade by its key in any scale of the institution: grade keys are the institution's own.
-    fn grade_anywhere(&self, myontaja: &str, avain: &str) -> Option<&ScaleGrade> {
-        let mut found = self
-            .scales
+    fn grade_anywhere(&self, myontaja: &str, avain: &str) -> Option<ScaleGrade> {
+        let listed = self
+            .maps
+            .virta
+            .muu_scales
+            .get(myontaja)
+            .into_iter()
+            .flat_map(|by_key| by_key.values())
+            .flat_map(|rule| &rule.grades)
+            .filter(|g| g.avain == avain)
+            .map(ScaleGrade::from);
+        let sent = self
+            .sent
             .iter()
-            .filter(|((m, _), _)| m == myontaja)
-            .flat_map(|(_, s)| s.grades.iter().filter(|g| g.avain == avain));
+            .filter(|((m, _), _)| *m == myontaja)
+            .flat_map(|(_, s)| s.grades.iter().filter(|g| g.avain == avain).cloned());
+        let mut found = listed.chain(sent);
         let first = found.next()?;
         // Two scales that give the same key different grades: neither is guessed.
         found.all(|g| g.koodi == first.koodi).then_some(first)
+    }
+}
+
+impl From<&super::rules::MuuGradeRule> for ScaleGrade {
+    fn from(g: &super::rules::MuuGradeRule) -> Self {
+        ScaleGrade {
+            avain: g.avain.clone(),
+            koodi: g.koodi.clone(),
+            nimi: g.nimi.clone(),
+        }
     }
 }
 
