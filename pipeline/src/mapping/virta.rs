@@ -141,14 +141,6 @@ pub fn map_learner(
         .flat_map(|o| &o.opiskeluoikeudet)
         .map(|r| ((r.myontaja.as_str(), r.avain.as_str()), r))
         .collect();
-    // How many results each study right has, over every institution: a degree that is the only
-    // one of its study right carries its own credits, one beside others does not (docs/virta.md).
-    let mut on_study_right: HashMap<Option<&str>, usize> = HashMap::new();
-    for a in &attainments {
-        *on_study_right
-            .entry(a.opiskeluoikeus_avain.as_deref())
-            .or_insert(0) += 1;
-    }
     let scales = ScaleRegistry::new(records, maps);
 
     // Decide each attainment's fate by the first matching rule.
@@ -199,6 +191,16 @@ pub fn map_learner(
             .entry(a.myontaja.as_str())
             .or_default()
             .push(Node { rec: a, los_type });
+    }
+
+    // How many results each study right has, over every institution: a degree that is the only
+    // result of its study right carries its own credits, one beside others does not
+    // (docs/virta.md). Only results count: an excluded partial (Laji 3) carries no credit.
+    let mut on_study_right: HashMap<Option<&str>, usize> = HashMap::new();
+    for node in included.values().flatten() {
+        *on_study_right
+            .entry(node.rec.opiskeluoikeus_avain.as_deref())
+            .or_insert(0) += 1;
     }
 
     // Institutions that only appear through study rights still get a (result-less) report

@@ -619,6 +619,17 @@ fn a_degree_without_links_beside_its_courses_is_not_counted_twice() {
     )]));
     assert_eq!(ects(every_los(&m)[0]).as_deref(), Some("10"));
     assert!(elmo::lint(&m.elmo).iter().all(|f| f.code != "W-CREDIT-SUM"));
+    // Beside partials only (Laji 3, excluded), it is still the one result that carries them.
+    let partial = course("2021-10-22", OP5).replace("<Laji>2</Laji>", "<Laji>3</Laji>");
+    let m = map(&learner_doc(&[(
+        "s1",
+        suoritukset(&[
+            on_right(rec("D", "01901", degree)),
+            on_right(rec("P", "01901", &partial)),
+        ]),
+    )]));
+    assert_eq!(m.results, 1);
+    assert_eq!(ects(every_los(&m)[0]).as_deref(), Some("10"));
 }
 
 #[test]
