@@ -185,22 +185,7 @@ impl Job {
                 }
                 if answers.opiskelijat.is_empty() && answers.oppija.is_none() {
                     summary.no_data += 1;
-                    if self.dry_run {
-                        continue;
-                    }
-                    block_in_place(|| -> Result<(), rikastin_sinks::Error> {
-                        self.store.record_attempt(&key, &now, "no-data", None)?;
-                        // Records can disappear from a register (virta.md §7); the old document
-                        // is kept for a person to look at, but no longer vouched for.
-                        if self.store.mark_stale(
-                            &key,
-                            &now,
-                            "no source has data for the learner now",
-                        )? {
-                            summary.stale += 1;
-                        }
-                        Ok(())
-                    })?;
+                    self.no_data(&key, "no source has data for the learner now", &mut summary)?;
                     continue;
                 }
                 if let Some(e) = &answers.partial {
@@ -227,11 +212,8 @@ impl Job {
                     // Every record excluded on purpose: the learner has nothing to transfer.
                     Err(failure) if failure.class == Some(super::NO_DATA) => {
                         summary.failed(failure);
-                        if !self.dry_run {
-                            block_in_place(|| {
-                                self.store.record_attempt(&key, &now, "no-data", None)
-                            })?;
-                        }
+                        let why = "every record the sources have for the learner is excluded";
+                        self.no_data(&key, why, &mut summary)?;
                     }
                     Err(failure) => self.dead_letter(&key, failure, &mut summary)?,
                 }
@@ -245,6 +227,28 @@ impl Job {
         summary.fetch_ms = super::Percentiles::of(&mut fetch_ms);
         block_in_place(|| self.finish(&mut summary))?;
         Ok(summary)
+    }
+
+    /// A learner with nothing to transfer: the attempt is recorded, and an old document is kept
+    /// for a person to look at but no longer vouched for (records can disappear from a register,
+    /// virta.md §7). The caller has counted the learner as no data.
+    fn no_data(
+        &mut self,
+        key: &LearnerKey,
+        why: &str,
+        summary: &mut Summary,
+    ) -> Result<(), rikastin_sinks::Error> {
+        if self.dry_run {
+            return Ok(());
+        }
+        let now = self.now.to_string();
+        block_in_place(|| -> Result<(), rikastin_sinks::Error> {
+            self.store.record_attempt(key, &now, "no-data", None)?;
+            if self.store.mark_stale(key, &now, why)? {
+                summary.stale += 1;
+            }
+            Ok(())
+        })
     }
 
     /// The source that answered "no records" although the stored snapshot has results from it:
