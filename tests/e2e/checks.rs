@@ -75,15 +75,16 @@ pub fn run_and_check(recorded: &Path, expect_learners: usize) -> (TestDir, serde
     run_and_check_with(recorded, expect_learners, "")
 }
 
-/// As [`run_and_check`], with `virta_keys` (lines of YAML) added to `sources.virta`.
-pub fn run_and_check_with(
+/// `rikastin run --now 2026-11-23T10:00:00Z` over the VIRTA folder `recorded`, with `extra`
+/// (lines of YAML) added to the end of `sources`; expects exit 0. Returns the test folder,
+/// the run and its JSON report.
+pub fn run_with_config(
     recorded: &Path,
-    expect_learners: usize,
-    virta_keys: &str,
-) -> (TestDir, serde_json::Value) {
+    extra: &str,
+) -> (TestDir, rikastin_tests::Run, serde_json::Value) {
     let t = TestDir::with_recordings(recorded);
     let mut yaml = std::fs::read_to_string(t.config()).unwrap();
-    yaml.push_str(virta_keys);
+    yaml.push_str(extra);
     std::fs::write(t.config(), yaml).unwrap();
     let report = t.path("report.json");
     let run = t
@@ -95,7 +96,17 @@ pub fn run_and_check_with(
             report.to_str().unwrap(),
         ])
         .expect(0);
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let json = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    (t, run, json)
+}
+
+/// As [`run_and_check`], with `virta_keys` (lines of YAML) added to `sources.virta`.
+pub fn run_and_check_with(
+    recorded: &Path,
+    expect_learners: usize,
+    virta_keys: &str,
+) -> (TestDir, serde_json::Value) {
+    let (t, run, json) = run_with_config(recorded, virta_keys);
     assert_eq!(json["learners"], expect_learners, "{}", run.stdout);
 
     let mut produced: BTreeMap<String, Tally> = BTreeMap::new();

@@ -141,24 +141,8 @@ fn every_koski_sample_is_a_koski_only_learner_with_valid_lint_clean_elmo() {
             ),
         );
     }
-    let t = rikastin_tests::TestDir::with_recordings(&virta);
-    let mut yaml = std::fs::read_to_string(t.config()).unwrap();
-    yaml.push_str(&format!(
-        "  koski:\n    recorded_dir: {}\n",
-        koski.display()
-    ));
-    std::fs::write(t.config(), yaml).unwrap();
-    let report = t.path("report.json");
-    let run = t
-        .rikastin(&[
-            "run",
-            "--now",
-            "2026-11-23T10:00:00Z",
-            "--report-json",
-            report.to_str().unwrap(),
-        ])
-        .expect(0);
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let koski_keys = format!("  koski:\n    recorded_dir: {}\n", koski.display());
+    let (t, run, json) = crate::checks::run_with_config(&virta, &koski_keys);
     assert_eq!(
         json["failures"].as_array().unwrap().len(),
         0,

@@ -679,9 +679,7 @@ impl Summary {
         }
         self.no_data += 1;
         let exclusions = failure.exclusions.map(|e| e.0).unwrap_or_default();
-        for e in &exclusions {
-            *self.excluded.entry(e.reason.clone()).or_insert(0) += 1;
-        }
+        self.count_exclusions(&exclusions);
         if self.keep_outcomes {
             self.learner_outcomes.push(LearnerOutcome {
                 learner: failure.learner.unwrap_or_default(),
@@ -695,6 +693,13 @@ impl Summary {
         }
     }
 
+    /// Adds a learner's exclusions to the counts by reason.
+    fn count_exclusions(&mut self, exclusions: &[Exclusion]) {
+        for e in exclusions {
+            *self.excluded.entry(e.reason.clone()).or_insert(0) += 1;
+        }
+    }
+
     /// Counts one learner that was stored (or, in a dry run, would be) with `outcome`.
     fn count(&mut self, learner: LearnerOutcome, outcome: &'static str) {
         match outcome {
@@ -704,9 +709,7 @@ impl Summary {
         }
         self.learners += 1;
         self.results += learner.results;
-        for e in &learner.exclusions {
-            *self.excluded.entry(e.reason.clone()).or_insert(0) += 1;
-        }
+        self.count_exclusions(&learner.exclusions);
         for (kind, n) in &learner.quirks {
             *self.quirks.entry(kind.clone()).or_insert(0) += n;
         }

@@ -18,13 +18,10 @@ impl Virta {
     /// Joins `OpiskelijanTiedot` answers onto this `OpiskelijanKaikkiTiedot` answer: each
     /// `Opiskelija` takes the person fields it lacks from the one with the same institution
     /// key (`avain`) in `names` (virta.md §2.7, §6.1). Returns how many found no match.
-    pub fn fill_names<'a>(
-        &mut self,
-        names: impl IntoIterator<Item = &'a Opiskelija> + Clone,
-    ) -> usize {
+    pub fn fill_names(&mut self, names: &[Opiskelija]) -> usize {
         let mut unmatched = 0;
         for o in &mut self.opiskelijat {
-            match names.clone().into_iter().find(|n| n.avain == o.avain) {
+            match names.iter().find(|n| n.avain == o.avain) {
                 Some(n) => o.fill_person(n),
                 None => unmatched += 1,
             }
