@@ -297,11 +297,23 @@ fn collect_attainments<'a>(
             ));
         }
     }
+    // The few mergers of the table, gathered once rather than searched for every attainment.
+    let mergers: Vec<Merger<'_>> = maps
+        .institutions
+        .iter()
+        .filter_map(|(code, i)| {
+            Some(Merger {
+                predecessor: code,
+                successor: i.merged_into.as_deref()?,
+                on: i.merged_on.as_deref()?,
+            })
+        })
+        .collect();
     let by_key: HashMap<(&str, &str), &Opintosuoritus> =
         unique.iter().map(|a| (key(a), *a)).collect();
     let mut out = Vec::with_capacity(unique.len());
     for a in unique {
-        match merged_twin(a, &by_key, maps) {
+        match merged_twin(a, &by_key, &mergers) {
             Some(Merger {
                 predecessor,
                 successor,
@@ -332,6 +344,7 @@ fn collect_attainments<'a>(
 }
 
 /// A merger of `predecessor` into `successor` (institutions.yaml `merged_into`, `merged_on`).
+#[derive(Clone, Copy)]
 struct Merger<'m> {
     predecessor: &'m str,
     successor: &'m str,
@@ -339,11 +352,11 @@ struct Merger<'m> {
 }
 
 /// The merger behind `a` when the same attainment (same key, date, credits, grade and names) is
-/// also reported under the other institution of a merger.
+/// also reported under the other institution of one of `mergers`.
 fn merged_twin<'m>(
     a: &Opintosuoritus,
     by_key: &HashMap<(&str, &str), &Opintosuoritus>,
-    maps: &'m Mappings,
+    mergers: &[Merger<'m>],
 ) -> Option<Merger<'m>> {
     let same = |b: &Opintosuoritus| {
         b.suoritus_pvm == a.suoritus_pvm
@@ -357,23 +370,9 @@ fn merged_twin<'m>(
             .get(&(code, a.avain.as_str()))
             .is_some_and(|b| same(b))
     };
-    let (code, inst) = maps.institutions.get_key_value(a.myontaja.as_str())?;
-    if let (Some(next), Some(on)) = (&inst.merged_into, &inst.merged_on)
-        && twin_under(next)
-    {
-        return Some(Merger {
-            predecessor: code,
-            successor: next,
-            on,
-        });
-    }
-    maps.institutions.iter().find_map(|(old, i)| {
-        let on = i.merged_on.as_deref()?;
-        (i.merged_into.as_deref() == Some(code.as_str()) && twin_under(old)).then_some(Merger {
-            predecessor: old,
-            successor: code,
-            on,
-        })
+    mergers.iter().copied().find(|m| {
+        (m.predecessor == a.myontaja && twin_under(m.successor))
+            || (m.successor == a.myontaja && twin_under(m.predecessor))
     })
 }
 
