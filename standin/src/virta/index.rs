@@ -48,35 +48,39 @@ impl OpiskelijaSlice {
     }
 }
 
-/// Every recording, and which ones hold each identity.
-#[derive(Debug, Default)]
-pub(crate) struct VirtaIndex {
-    pub(crate) recordings: Vec<Recording>,
+/// Recordings, and which ones hold each identity (hetu or OID): the shape of both indexes.
+#[derive(Debug)]
+pub(crate) struct ByIdentity<R> {
+    pub(crate) recordings: Vec<R>,
     by_identity: HashMap<String, Vec<usize>>,
 }
 
-impl VirtaIndex {
-    /// Reads every `*.xml` in `dir` (sorted by name).
-    pub(crate) fn load(dir: &Path) -> Result<Self> {
-        let mut index = VirtaIndex::default();
+impl<R> Default for ByIdentity<R> {
+    fn default() -> Self {
+        Self {
+            recordings: Vec::new(),
+            by_identity: HashMap::new(),
+        }
+    }
+}
+
+impl<R> ByIdentity<R> {
+    /// Reads every `*.xml` in `dir` (sorted by name) with `add`.
+    fn load_with(dir: &Path, add: fn(&mut Self, &Path, Vec<u8>) -> Result<()>) -> Result<Self> {
+        let mut index = Self::default();
         for (path, bytes) in crate::read_files(dir, "xml")? {
-            index.add(&path, bytes)?;
+            add(&mut index, &path, bytes)?;
         }
         Ok(index)
     }
 
-    /// Indexes one recording; `path` names it in errors.
-    pub(crate) fn add(&mut self, path: &Path, bytes: Vec<u8>) -> Result<()> {
-        let (opiskelijat, identities) = read(path, &bytes)?;
+    /// Keeps `recording`, found by each of `identities`.
+    fn push(&mut self, identities: Vec<String>, recording: R) {
         let at = self.recordings.len();
         for identity in identities {
             self.by_identity.entry(identity).or_default().push(at);
         }
-        self.recordings.push(Recording {
-            bytes: Bytes::from(bytes),
-            opiskelijat,
-        });
-        Ok(())
+        self.recordings.push(recording);
     }
 
     /// The recordings that hold `identity`, in file-name order.
@@ -86,6 +90,27 @@ impl VirtaIndex {
 
     pub(crate) fn len(&self) -> usize {
         self.recordings.len()
+    }
+}
+
+/// The `OpiskelijanKaikkiTiedot` recordings.
+pub(crate) type VirtaIndex = ByIdentity<Recording>;
+
+impl VirtaIndex {
+    /// Reads every `*.xml` in `dir` (sorted by name).
+    pub(crate) fn load(dir: &Path) -> Result<Self> {
+        Self::load_with(dir, Self::add)
+    }
+
+    /// Indexes one recording; `path` names it in errors.
+    pub(crate) fn add(&mut self, path: &Path, bytes: Vec<u8>) -> Result<()> {
+        let (opiskelijat, identities) = read(path, &bytes)?;
+        let recording = Recording {
+            bytes: Bytes::from(bytes),
+            opiskelijat,
+        };
+        self.push(identities, recording);
+        Ok(())
     }
 }
 
@@ -108,20 +133,12 @@ impl NamesRecording {
 }
 
 /// The `OpiskelijanTiedot` recordings, by the identities inside each.
-#[derive(Debug, Default)]
-pub(crate) struct NamesIndex {
-    pub(crate) recordings: Vec<NamesRecording>,
-    by_identity: HashMap<String, Vec<usize>>,
-}
+pub(crate) type NamesIndex = ByIdentity<NamesRecording>;
 
 impl NamesIndex {
     /// Reads every `*.xml` in `dir` (sorted by name).
     pub(crate) fn load(dir: &Path) -> Result<Self> {
-        let mut index = NamesIndex::default();
-        for (path, bytes) in crate::read_files(dir, "xml")? {
-            index.add(&path, bytes)?;
-        }
-        Ok(index)
+        Self::load_with(dir, Self::add)
     }
 
     /// Indexes one `OpiskelijanTiedot` answer; `path` names it in errors and gives its
@@ -134,24 +151,12 @@ impl NamesIndex {
             .and_then(|stem| stem.split_once('.'))
             .map(|(_, code)| code.to_owned());
         let (opiskelijat, identities) = read(path, &bytes)?;
-        let at = self.recordings.len();
-        for identity in identities {
-            self.by_identity.entry(identity).or_default().push(at);
-        }
-        self.recordings.push(NamesRecording {
+        let recording = NamesRecording {
             organisation,
             opiskelijat,
-        });
+        };
+        self.push(identities, recording);
         Ok(())
-    }
-
-    /// The recordings that hold `identity`, in file-name order.
-    pub(crate) fn find(&self, identity: &str) -> &[usize] {
-        self.by_identity.get(identity).map_or(&[], Vec::as_slice)
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.recordings.len()
     }
 }
 
